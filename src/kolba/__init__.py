@@ -1,0 +1,1 @@
+"""Kolba: Flask's API on a fast sans-IO core."""

@@ -1,0 +1,1 @@
+"""The HTTP layer: plain values, parsing and errors; knows nothing of the application."""

@@ -9,11 +9,14 @@ reduce the answer to a :class:`Result` that can be compared for equality.
 
 from __future__ import annotations
 
+import email.utils
 import importlib.util
 import io
 import itertools
 import json as json_module
+import re
 import sys
+import time
 import tokenize
 import types
 import uuid
@@ -252,14 +255,61 @@ def _normalise_headers(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str
         key = key.lower()
         if key == "allow":
             value = ", ".join(sorted(method.strip() for method in value.split(",")))
+        elif key == "set-cookie":
+            value = _normalise_cookie_expiry(value)
         normalised.append((key, value))
     return tuple(sorted(normalised, key=lambda kv: kv[0]))
 
 
+_MAX_AGE = re.compile(r"; Max-Age=(\d+)")
+_EXPIRES = re.compile(r"; Expires=([^;]+)")
+#: Seconds that may pass between rendering a cookie and checking it.
+_CLOCK_SLACK = 5
+
+
+def _normalise_cookie_expiry(value: str) -> str:
+    """Replace an Expires derived from Max-Age by a marker, after checking it is right.
+
+    With ``max_age`` both frameworks write ``Expires = now + Max-Age``, so the two answers
+    can differ by the second that ticked between them. The date is checked here against the
+    clock instead, and a fixed marker is compared in its place.
+    """
+    max_age = _MAX_AGE.search(value)
+    expires = _EXPIRES.search(value)
+    if max_age is None or expires is None or int(max_age.group(1)) == 0:
+        return value
+    when = email.utils.parsedate_to_datetime(expires.group(1)).timestamp()
+    expected = time.time() + int(max_age.group(1))
+    assert abs(when - expected) <= _CLOCK_SLACK, f"Expires does not follow Max-Age: {value}"
+    return value[: expires.start()] + "; Expires=<now + Max-Age>" + value[expires.end() :]
+
+
+def _cookie_pairs(header: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in header.split(";"):
+        name, _, value = item.strip().partition("=")
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        pairs.append((name, value))
+    return pairs
+
+
 def run_client(app: Any, req: Req) -> Result:
-    """Send ``req`` through the app's own test client, the way a Flask test would."""
+    """Send ``req`` through the app's own test client, the way a Flask test would.
+
+    A ``Cookie`` header is handed to the client's cookie jar with ``set_cookie``, as a Flask
+    test does: the client writes the jar over any ``Cookie`` header it is given. The raw
+    header, quoting included, reaches the apps unchanged in :func:`run_wsgi`.
+    """
     client = app.test_client()
-    response = client.open(req.path, method=req.method, headers=list(req.headers), data=req.body)
+    headers = []
+    for name, value in req.headers:
+        if name.lower() == "cookie":
+            for cookie_name, cookie_value in _cookie_pairs(value):
+                client.set_cookie(cookie_name, cookie_value)
+        else:
+            headers.append((name, value))
+    response = client.open(req.path, method=req.method, headers=headers, data=req.body)
     try:
         return Result(
             response.status_code, _normalise_headers(response.headers.items()), response.data

@@ -821,6 +821,24 @@ class Headers:
         headers._list = pairs
         return headers
 
+    def _set_trusted(self, key: str, value: str) -> None:
+        """Like :meth:`set` without the checks, for values the framework computed
+        itself (``Content-Length``).
+
+        :param key: a clean header name.
+        :param value: a clean str value.
+        """
+        # PERF: runs for every response body set; the value is a number we formatted.
+        ikey = key.lower()
+        items = self._list
+        for index, (name, _value) in enumerate(items):
+            if name.lower() == ikey:
+                items[index] = (key, value)
+                if index + 1 < len(items):
+                    items[index + 1 :] = [p for p in items[index + 1 :] if p[0].lower() != ikey]
+                return
+        items.append((key, value))
+
     # -- reading ---------------------------------------------------------------
 
     def _get(self, key: str) -> str:
@@ -1001,15 +1019,7 @@ class Headers:
         """
         if options:
             value = _with_options(value, options)
-        pair = (_check_name(key), _str_value(value))
-        ikey = key.lower()
-        items = self._list
-        for index, (name, _value) in enumerate(items):
-            if name.lower() == ikey:
-                items[index] = pair
-                items[index + 1 :] = [p for p in items[index + 1 :] if p[0].lower() != ikey]
-                return
-        items.append(pair)
+        self._set_trusted(_check_name(key), _str_value(value))
 
     def setlist(self, key: str, values: Iterable[t.Any]) -> None:
         """Replace every header named ``key`` with one per value; none removes it.

@@ -673,24 +673,16 @@ class Aborter:
         :param args: passed to the exception class.
         :param kwargs: passed to the exception class.
         """
-        if not isinstance(code, int) or isinstance(code, bool):
-            if _is_response(code):
-                raise HTTPException(response=code)
-        else:
+        if isinstance(code, int) and not isinstance(code, bool):
             cls = self.mapping.get(code)
             if cls is not None:
                 raise cls(*args, **kwargs)
+        else:
+            from kolba.http.response import Response
+
+            if isinstance(code, Response):
+                raise HTTPException(response=code)
         raise LookupError(f"no exception for {code!r}")
-
-
-def _is_response(value: object) -> bool:
-    """Tell a response apart from a bad code without importing the response module
-    eagerly (it imports this one)."""
-    try:
-        from kolba.http.response import Response
-    except ImportError:  # only while the response module is not written yet
-        return hasattr(value, "status_code") and callable(value)
-    return isinstance(value, Response)
 
 
 _aborter = Aborter()

@@ -9,7 +9,6 @@ follows ``werkzeug.datastructures``.
 from __future__ import annotations
 
 import os
-import re
 import typing as t
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from copy import deepcopy
@@ -1228,32 +1227,6 @@ class ImmutableHeaders(Headers):
 # ---------------------------------------------------------------------------------
 # Uploaded files
 
-_param_re = re.compile(
-    r";\s*([\w!#$%&'*+\-.^`|~]+)\s*=\s*"
-    r"(\"(?:[^\"\\]|\\.)*\"|[^;\s]*)",
-    re.ASCII,
-)
-_unslash_re = re.compile(r"\\(.)")
-
-
-def _parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
-    """Split ``text/plain; charset=utf-8`` into the value and its parameters.
-
-    Only what :class:`FileStorage` needs: names are lower-cased, quoted values are
-    unquoted, malformed parts are skipped.
-    """
-    if not value:
-        return "", {}
-    main, sep, rest = value.partition(";")
-    options: dict[str, str] = {}
-    if sep:
-        for match in _param_re.finditer(sep + rest):
-            raw = match.group(2)
-            if raw[:1] == '"' and raw[-1:] == '"' and len(raw) > 1:
-                raw = _unslash_re.sub(r"\1", raw[1:-1])
-            options[match.group(1).lower()] = raw
-    return main.strip(), options
-
 
 class FileStorage:
     """An uploaded file: its stream plus the part's filename and headers.
@@ -1318,7 +1291,10 @@ class FileStorage:
 
     def _parse(self) -> tuple[str, dict[str, str]]:
         if self._parsed is None:
-            self._parsed = _parse_options_header(self.content_type)
+            # Imported here: the header parsers build on this module.
+            from kolba.http.headers import parse_options_header
+
+            self._parsed = parse_options_header(self.content_type)
         return self._parsed
 
     @property

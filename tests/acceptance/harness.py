@@ -381,7 +381,7 @@ def run_wsgi(app: Any, req: Req, validate: bool = True) -> Result:
     try:
         body = b"".join(iterable)
     finally:
-        iterable.close()
+        iterable.close()  # type: ignore[union-attr]  # the validator's iterator has close()
     status_line: str = captured["status"]
     return Result(
         int(status_line[:3]),

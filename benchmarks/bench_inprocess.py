@@ -1,0 +1,447 @@
+"""In-process WSGI benchmark: Kolba beside Flask, Bottle, Falcon and a bare WSGI function.
+
+Every framework gets an app with the same 30 routes, and its WSGI callable is called directly
+with a fresh environ per request, so the numbers measure the framework alone: no server, no
+socket, no test client. Run it with ``python benchmarks/bench_inprocess.py``; it needs about
+half a minute and prints requests per second per scenario, the Kolba/Flask and Kolba/Falcon
+ratios, and the Python function calls one hello request makes.
+
+To add a scenario, append a :class:`Scenario` to :data:`SCENARIOS` and give every builder in
+:data:`BUILDERS` a route that answers it. To add a framework, add a builder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+#: Routes every app registers in total: the scenarios' own plus filler up to this count, so a
+#: router that scans its rules linearly pays for it as it would in a real app.
+ROUTE_COUNT = 30
+FORM_BODY = b"name=Ada&colour=blue"
+
+
+# -- scenarios --------------------------------------------------------------------------------
+
+
+def _expect_text(expected: bytes) -> Callable[[str, bytes], None]:
+    def check(status: str, body: bytes) -> None:
+        assert status.startswith("200"), status
+        assert body == expected, body
+
+    return check
+
+
+def _expect_json(expected: object) -> Callable[[str, bytes], None]:
+    # Frameworks format JSON differently (spacing, trailing newline); the value must match.
+    def check(status: str, body: bytes) -> None:
+        assert status.startswith("200"), status
+        assert json.loads(body) == expected, body
+
+    return check
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One kind of request, and what a correct answer to it is.
+
+    :param check: called once per framework before timing, so a framework that answers
+        wrongly (and perhaps cheaply) is reported as broken instead of fast.
+    """
+
+    name: str
+    method: str
+    path: str
+    query: str
+    body: bytes
+    content_type: str
+    check: Callable[[str, bytes], None]
+
+
+SCENARIOS = [
+    Scenario("hello", "GET", "/hello", "", b"", "", _expect_text(b"Hello, World!")),
+    Scenario(
+        "json /users/<int>",
+        "GET",
+        "/users/42",
+        "",
+        b"",
+        "",
+        _expect_json({"id": 42, "name": "user42"}),
+    ),
+    Scenario("query args", "GET", "/search", "q=x&page=2", b"", "", _expect_text(b"q=x page=2")),
+    Scenario(
+        "form POST",
+        "POST",
+        "/form",
+        "",
+        FORM_BODY,
+        "application/x-www-form-urlencoded",
+        _expect_text(b"name=Ada colour=blue"),
+    ),
+]
+
+
+def make_environ_factory(scenario: Scenario) -> Callable[[], Environ]:
+    """Return a function that builds a fresh environ per call, as a server would.
+
+    Only a dict copy and a new input stream happen per request, so the environ's own cost is
+    small and the same for every framework.
+    """
+    template: Environ = {
+        "REQUEST_METHOD": scenario.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": scenario.path,
+        "QUERY_STRING": scenario.query,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "localhost:8000",
+        "HTTP_USER_AGENT": "bench_inprocess",
+        "HTTP_ACCEPT": "*/*",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    if scenario.body:
+        template["CONTENT_TYPE"] = scenario.content_type
+        template["CONTENT_LENGTH"] = str(len(scenario.body))
+    body = scenario.body
+
+    def factory() -> Environ:
+        environ = template.copy()
+        environ["wsgi.input"] = io.BytesIO(body)
+        return environ
+
+    return factory
+
+
+# -- apps -------------------------------------------------------------------------------------
+
+
+def build_flask_like(module_name: str, class_name: str) -> WSGIApp:
+    """Build the app with Flask's API; Kolba runs the very same code under its own names."""
+    module = __import__(module_name)
+    app = getattr(module, class_name)(__name__)
+    request, jsonify = module.request, module.jsonify
+
+    def filler() -> str:
+        return "filler"
+
+    def filler_dynamic(item: int) -> str:
+        return "filler"
+
+    def hello() -> str:
+        return "Hello, World!"
+
+    def user(id: int) -> Any:
+        return jsonify(id=id, name=f"user{id}")
+
+    def search() -> str:
+        return f"q={request.args.get('q')} page={request.args.get('page', 1, type=int)}"
+
+    def form() -> str:
+        return f"name={request.form['name']} colour={request.form['colour']}"
+
+    app.add_url_rule("/hello", view_func=hello)
+    app.add_url_rule("/users/<int:id>", view_func=user)
+    app.add_url_rule("/search", view_func=search)
+    app.add_url_rule("/form", view_func=form, methods=["POST"])
+    for number in range(ROUTE_COUNT - len(SCENARIOS)):
+        if number % 2:
+            app.add_url_rule(f"/static/{number}", f"filler{number}", filler)
+        else:
+            app.add_url_rule(f"/dynamic{number}/<int:item>", f"filler{number}", filler_dynamic)
+    return app  # type: ignore[no-any-return]
+
+
+def build_kolba() -> WSGIApp:
+    return build_flask_like("kolba", "Kolba")
+
+
+def build_flask() -> WSGIApp:
+    return build_flask_like("flask", "Flask")
+
+
+def build_bottle() -> WSGIApp:
+    import bottle  # type: ignore[import-untyped]
+
+    app = bottle.Bottle()
+    request = bottle.request
+
+    @app.get("/hello")  # type: ignore[untyped-decorator]
+    def hello() -> str:
+        return "Hello, World!"
+
+    @app.get("/users/<id:int>")  # type: ignore[untyped-decorator]
+    def user(id: int) -> dict[str, Any]:
+        return {"id": id, "name": f"user{id}"}
+
+    @app.get("/search")  # type: ignore[untyped-decorator]
+    def search() -> str:
+        return f"q={request.query.get('q')} page={int(request.query.get('page', 1))}"
+
+    @app.post("/form")  # type: ignore[untyped-decorator]
+    def form() -> str:
+        return f"name={request.forms.get('name')} colour={request.forms.get('colour')}"
+
+    for number in range(ROUTE_COUNT - len(SCENARIOS)):
+        if number % 2:
+            app.route(f"/static/{number}", callback=lambda: "filler")
+        else:
+            app.route(f"/dynamic{number}/<item:int>", callback=lambda item: "filler")
+    return app  # type: ignore[no-any-return]
+
+
+def build_falcon() -> WSGIApp:
+    import falcon
+
+    class Hello:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = "Hello, World!"
+
+    class User:
+        def on_get(self, req: Any, resp: Any, id: int) -> None:
+            resp.media = {"id": id, "name": f"user{id}"}
+
+    class Search:
+        def on_get(self, req: Any, resp: Any) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = f"q={req.get_param('q')} page={req.get_param_as_int('page', default=1)}"
+
+    class Form:
+        def on_post(self, req: Any, resp: Any) -> None:
+            form = req.get_media()
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = f"name={form['name']} colour={form['colour']}"
+
+    class Filler:
+        def on_get(self, req: Any, resp: Any, item: int = 0) -> None:
+            resp.text = "filler"
+
+    app = falcon.App()
+    app.add_route("/hello", Hello())
+    app.add_route("/users/{id:int}", User())
+    app.add_route("/search", Search())
+    app.add_route("/form", Form())
+    for number in range(ROUTE_COUNT - len(SCENARIOS)):
+        if number % 2:
+            app.add_route(f"/static/{number}", Filler())
+        else:
+            app.add_route(f"/dynamic{number}/{{item:int}}", Filler())
+    return app
+
+
+def build_bare() -> WSGIApp:
+    """The floor: the least a WSGI app can do for these requests, with no framework."""
+    text_headers = [("Content-Type", "text/plain; charset=utf-8")]
+    json_headers = [("Content-Type", "application/json")]
+    static: dict[str, Callable[[Environ], tuple[list[tuple[str, str]], bytes]]] = {}
+
+    def hello(environ: Environ) -> tuple[list[tuple[str, str]], bytes]:
+        return text_headers, b"Hello, World!"
+
+    def search(environ: Environ) -> tuple[list[tuple[str, str]], bytes]:
+        args = parse_qs(environ["QUERY_STRING"])
+        return text_headers, f"q={args['q'][0]} page={int(args['page'][0])}".encode()
+
+    def form(environ: Environ) -> tuple[list[tuple[str, str]], bytes]:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        fields = parse_qs(environ["wsgi.input"].read(length).decode())
+        return text_headers, f"name={fields['name'][0]} colour={fields['colour'][0]}".encode()
+
+    static["/hello"] = hello
+    static["/search"] = search
+    static["/form"] = form
+    for number in range(ROUTE_COUNT - len(SCENARIOS)):
+        static[f"/static/{number}"] = lambda environ: (text_headers, b"filler")
+
+    def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path: str = environ["PATH_INFO"]
+        handler = static.get(path)
+        if handler is not None:
+            headers, body = handler(environ)
+        elif path.startswith("/users/") and path[7:].isdigit():
+            id = int(path[7:])
+            headers, body = json_headers, json.dumps({"id": id, "name": f"user{id}"}).encode()
+        else:
+            start_response("404 Not Found", text_headers)
+            return [b"not found"]
+        start_response("200 OK", [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
+
+
+#: Framework name -> builder; a builder whose framework is missing raises ImportError.
+BUILDERS: dict[str, Callable[[], WSGIApp]] = {
+    "kolba": build_kolba,
+    "flask": build_flask,
+    "bottle": build_bottle,
+    "falcon": build_falcon,
+    "bare-wsgi": build_bare,
+}
+
+
+# -- measuring --------------------------------------------------------------------------------
+
+
+def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+    return None
+
+
+def call(app: WSGIApp, environ: Environ) -> tuple[str, bytes]:
+    """One full request: call the app, drain the body, close it, as a server must."""
+    captured: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured.append(status)
+
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return captured[0], body
+
+
+def requests_per_second(
+    app: WSGIApp, new_environ: Callable[[], Environ], seconds: float, repeats: int
+) -> float:
+    """Best-of-``repeats`` rate, each repeat sized to last about ``seconds``.
+
+    The best run is reported because on a shared machine noise only ever slows a run down.
+    """
+    # PERF: the timed loop is written out inline (no call() helper, no status capture) so the
+    # harness adds as little as possible to what is measured.
+    start_response = _start_response
+    for _ in range(200):  # warm-up: caches, lazy imports, the JIT-free interpreter's inline caches
+        result = app(new_environ(), start_response)
+        b"".join(result)
+        if hasattr(result, "close"):
+            result.close()
+    count = 100
+    while True:  # calibrate the loop size
+        began = time.perf_counter()
+        for _ in range(count):
+            result = app(new_environ(), start_response)
+            b"".join(result)
+            if hasattr(result, "close"):
+                result.close()
+        elapsed = time.perf_counter() - began
+        if elapsed >= seconds / 4:
+            break
+        count *= 2
+    count = max(1, int(count * seconds / elapsed))
+    best = float("inf")
+    for _ in range(repeats):
+        began = time.perf_counter()
+        for _ in range(count):
+            result = app(new_environ(), start_response)
+            b"".join(result)
+            if hasattr(result, "close"):
+                result.close()
+        best = min(best, time.perf_counter() - began)
+    return count / best
+
+
+def calls_per_request(app: WSGIApp, new_environ: Callable[[], Environ]) -> int:
+    """Python function calls one request makes, counted by cProfile (the harness's own few
+    calls included), after a warm-up so one-off lazy work is not counted."""
+    for _ in range(10):
+        call(app, new_environ())
+    environ = new_environ()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    call(app, environ)
+    profiler.disable()
+    return pstats.Stats(profiler).total_calls  # type: ignore[attr-defined,no-any-return]
+
+
+# -- report -----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=0.2, help="length of one timed repeat")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats; the best one counts")
+    parser.add_argument("--only", nargs="*", choices=sorted(BUILDERS), help="frameworks to run")
+    args = parser.parse_args(argv)
+
+    apps: dict[str, WSGIApp] = {}
+    for name, builder in BUILDERS.items():
+        if args.only and name not in args.only:
+            continue
+        try:
+            apps[name] = builder()
+        except Exception as exc:
+            print(f"skipping {name}: {type(exc).__name__}: {exc}")
+
+    rates: dict[tuple[str, str], float] = {}
+    broken: list[str] = []
+    for scenario in SCENARIOS:
+        new_environ = make_environ_factory(scenario)
+        for name, app in apps.items():
+            try:
+                status, body = call(app, new_environ())
+                scenario.check(status, body)
+            except Exception as exc:
+                broken.append(f"{name} / {scenario.name}: {type(exc).__name__}: {exc}")
+                continue
+            rates[name, scenario.name] = requests_per_second(
+                app, new_environ, args.seconds, args.repeats
+            )
+
+    names = list(apps)
+    ratios = [("kolba/flask", "kolba", "flask"), ("kolba/falcon", "kolba", "falcon")]
+    header = f"{'scenario':<20}" + "".join(f"{name:>12}" for name in names)
+    header += "".join(f"{label:>14}" for label, _, _ in ratios)
+    print(f"\nrequests/second, best of {args.repeats} (higher is better), {ROUTE_COUNT} routes")
+    print(header)
+    print("-" * len(header))
+    for scenario in SCENARIOS:
+        row = f"{scenario.name:<20}"
+        for name in names:
+            rate = rates.get((name, scenario.name))
+            row += f"{rate:>12,.0f}" if rate else f"{'broken':>12}"
+        for _, top, bottom in ratios:
+            a, b = rates.get((top, scenario.name)), rates.get((bottom, scenario.name))
+            row += f"{a / b:>13.2f}x" if a and b else f"{'-':>14}"
+        print(row)
+
+    hello = make_environ_factory(SCENARIOS[0])
+    print("\nPython function calls per hello request (cProfile):")
+    for name, app in apps.items():
+        if (name, SCENARIOS[0].name) in rates:
+            print(f"  {name:<10} {calls_per_request(app, hello):>5}")
+
+    if broken:
+        print("\nBROKEN (answered wrongly, not timed):")
+        for line in broken:
+            print(f"  {line}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -60,6 +60,9 @@ def url_decode(
     :param errors: Codec error handler for invalid UTF-8. ``"replace"`` gives
         U+FFFD; ``"kolba.url_quote"`` keeps the bytes percent-encoded.
     """
+    if not s:
+        return MultiDict() if cls is None else cls([])
+
     if isinstance(s, bytes):
         s = s.decode("utf-8", errors)
 
@@ -81,15 +84,19 @@ def url_decode(
                 key, _, value = pair.partition("=")
                 append((key, value))
     else:
+        # PERF: even then, most keys and values have nothing to unquote; testing
+        # each part is cheaper than calling unquote_plus on all of them.
         for pair in pairs:
             if pair:
                 key, _, value = pair.partition("=")
-                append(
-                    (
-                        unquote_plus(key, "utf-8", errors),
-                        unquote_plus(value, "utf-8", errors),
-                    )
-                )
+
+                if "%" in key or "+" in key:
+                    key = unquote_plus(key, "utf-8", errors)
+
+                if "%" in value or "+" in value:
+                    value = unquote_plus(value, "utf-8", errors)
+
+                append((key, value))
 
     if cls is None:
         return MultiDict(items)

@@ -17,15 +17,16 @@ import sys
 import typing as t
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
-from datetime import datetime, timezone
-from email.utils import formatdate, parsedate_to_datetime
+from datetime import datetime
 from io import BytesIO
 from random import random
 from time import time
 from types import TracebackType
 from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
 
+from kolba.http.cookies import dump_cookie, parse_cookie
 from kolba.http.datastructures import Headers
+from kolba.http.dates import parse_date
 from kolba.http.request import Request
 from kolba.http.response import Response
 from kolba.wsgi import WSGIScope
@@ -707,60 +708,6 @@ def _run_app(app: WSGIApp, environ: WSGIEnviron) -> tuple[str, list[tuple[str, s
 # --- cookies --------------------------------------------------------------------------------
 
 
-def _cookie_unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        raw = value[1:-1].encode("utf-8", "replace")
-        out = bytearray()
-        i = 0
-        while i < len(raw):
-            c = raw[i]
-            if c == 0x5C and i + 1 < len(raw):
-                octal = raw[i + 1 : i + 4]
-                if len(octal) == 3 and octal[0] in b"0123" and all(48 <= b <= 55 for b in octal):
-                    out.append(int(octal, 8))
-                    i += 4
-                    continue
-                out.append(raw[i + 1])
-                i += 2
-                continue
-            out.append(c)
-            i += 1
-        return out.decode("utf-8", "replace")
-    return value
-
-
-_COOKIE_PLAIN = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_!#$%&'()*+-./:<=>?@[]^`{|}~"
-)
-
-
-def _cookie_quote(value: str) -> str:
-    """Quote a value as ``dump_cookie`` does: octal escapes inside double quotes."""
-    if all(c in _COOKIE_PLAIN for c in value):
-        return value
-    out = []
-    for b in value.encode():
-        if b == 0x22 or b == 0x5C:
-            out.append("\\" + chr(b))
-        elif b < 0x20 or b >= 0x7F or b in (0x2C, 0x3B):
-            out.append(f"\\{b:03o}")
-        else:
-            out.append(chr(b))
-    return '"' + "".join(out) + '"'
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
-
-
 @dataclasses.dataclass
 class Cookie:
     """A cookie as the test client's jar holds it, for inspection via ``get_cookie``.
@@ -807,6 +754,8 @@ class Cookie:
         pair, _, params_str = header.partition(";")
         key, _, value = pair.partition("=")
         key, value = key.strip(), value.strip()
+        parsed = parse_cookie(pair)
+        decoded_key, decoded_value = next(iter(parsed.items()), (_unwsgi_str(key), value))
         params: dict[str, str | None] = {}
         for item in params_str.split(";"):
             k, sep, v = item.partition("=")
@@ -817,7 +766,7 @@ class Cookie:
                 max_age = int(params["max-age"] or 0)
             except ValueError:
                 max_age = None
-        expires = _parse_date(params.get("expires"))
+        expires = parse_date(params.get("expires"))
         if max_age is not None:
             expiry: float | None = time() + max_age
         elif expires is not None:
@@ -828,8 +777,8 @@ class Cookie:
         return cls(
             key=key,
             value=value,
-            decoded_key=_unwsgi_str(key),
-            decoded_value=_cookie_unquote(value),
+            decoded_key=decoded_key,
+            decoded_value=decoded_value,
             expires=expires,
             max_age=max_age,
             domain=domain,
@@ -852,52 +801,6 @@ class Cookie:
         return (self.max_age is not None and self.max_age <= 0) or (
             self.expiry is not None and self.expiry <= time()
         )
-
-
-def _dump_cookie(
-    key: str,
-    value: str = "",
-    max_age: int | float | t.Any = None,
-    expires: str | datetime | int | float | None = None,
-    path: str | None = "/",
-    domain: str | None = None,
-    secure: bool = False,
-    httponly: bool = False,
-    samesite: str | None = None,
-    partitioned: bool = False,
-    sync_expires: bool = True,
-) -> str:
-    if hasattr(max_age, "total_seconds"):
-        max_age = int(max_age.total_seconds())
-    if expires is not None and not isinstance(expires, str):
-        ts = expires.timestamp() if isinstance(expires, datetime) else float(expires)
-        expires = formatdate(ts, usegmt=True)
-    elif expires is None and max_age is not None and sync_expires:
-        expires = formatdate(time() + max_age, usegmt=True)
-    if samesite is not None:
-        samesite = samesite.title()
-        if samesite not in ("Strict", "Lax", "None"):
-            raise ValueError("SameSite must be 'Strict', 'Lax', or 'None'.")
-    if partitioned:
-        secure = True
-    parts = [f"{_wsgi_str(key)}={_cookie_quote(value)}"]
-    if domain:
-        parts.append(f"Domain={domain.partition(':')[0].lstrip('.')}")
-    if expires is not None:
-        parts.append(f"Expires={expires}")
-    if max_age is not None:
-        parts.append(f"Max-Age={int(max_age)}")
-    if secure:
-        parts.append("Secure")
-    if httponly:
-        parts.append("HttpOnly")
-    if path is not None:
-        parts.append(f"Path={quote(path, safe='%!$&()*+,/:=@')}")
-    if samesite:
-        parts.append(f"SameSite={samesite}")
-    if partitioned:
-        parts.append("Partitioned")
-    return "; ".join(parts)
 
 
 # --- the client -----------------------------------------------------------------------------
@@ -973,7 +876,7 @@ class KolbaClient:
             ``partitioned``, as for ``Response.set_cookie``.
         """
         jar = self._jar()
-        header = _dump_cookie(key, value, domain=domain, path=path, **kwargs)
+        header = dump_cookie(key, value, domain=domain, path=path, **kwargs)
         cookie = Cookie._from_response_header(domain, "/", header)
         cookie.origin_only = origin_only
         if cookie._should_delete:
@@ -1009,6 +912,8 @@ class KolbaClient:
             return
         for header in headers:
             cookie = Cookie._from_response_header(server_name, path, header)
+            if not cookie.key:
+                continue  # a malformed header names no cookie; a browser ignores it too
             if cookie._should_delete:
                 self._cookies.pop(cookie._storage_key, None)
             else:

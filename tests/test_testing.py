@@ -592,6 +592,12 @@ def redirect_app(environ: Environ, start_response: StartResponse) -> Iterable[by
     if path == "/subdomain":
         start_response("302 Found", [("Location", "http://api.localhost/x")])
         return []
+    if path == "/malformed":
+        start_response("302 Found", [("Location", "http://[bad/")])
+        return []
+    if path == "/nowhere":
+        start_response("302 Found", [])
+        return []
     if path == "/relative/a":
         start_response("302 Found", [("Location", "b")])
         return []
@@ -654,6 +660,10 @@ def test_redirect_errors() -> None:
         client.get("/external", follow_redirects=True)
     with pytest.raises(ClientRedirectError, match="Loop detected"):
         client.get("/loop", follow_redirects=True)
+    with pytest.raises(ValueError, match="malformed"):
+        client.get("/malformed", follow_redirects=True)
+    # Without a Location there is nothing to follow: the redirect itself is the answer.
+    assert client.get("/nowhere", follow_redirects=True).status_code == 302
     with pytest.raises(RuntimeError, match="subdomain redirects is not enabled"):
         client.get("/subdomain", follow_redirects=True)
     rv = KolbaClient(redirect_app, allow_subdomain_redirects=True).get(

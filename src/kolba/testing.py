@@ -21,15 +21,12 @@ from datetime import datetime
 from io import BytesIO
 from random import random
 from time import time
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
 
 from kolba.http.cookies import dump_cookie, parse_cookie
 from kolba.http.datastructures import Headers
 from kolba.http.dates import parse_date
-from kolba.http.request import Request
-from kolba.http.response import Response
-from kolba.wsgi import WSGIScope
 
 __all__ = [
     "ClientRedirectError",
@@ -619,7 +616,16 @@ def _environ_headers(environ: Mapping[str, t.Any]) -> Iterator[tuple[str, str]]:
 
 def _make_request(app: t.Any, environ: WSGIEnviron) -> t.Any:
     """The app's own request type, so ``response.request`` is what a view would have seen."""
-    request_class = getattr(app, "request_class", None) or Request
+    # Imported here so the client stays importable while the layers it drives are rebuilt.
+    try:
+        from kolba.wsgi import WSGIScope
+    except ImportError:
+        return SimpleNamespace(environ=environ)
+    request_class = getattr(app, "request_class", None)
+    if request_class is None:
+        from kolba.http.request import Request
+
+        request_class = Request
     return request_class(WSGIScope(environ))
 
 
@@ -630,6 +636,8 @@ def _default_response_class(app: t.Any) -> type:
     cls = getattr(app, "response_class", None)
     if isinstance(cls, type):
         return cls
+    from kolba.http.response import Response
+
     return Response
 
 
@@ -968,7 +976,7 @@ class KolbaClient:
         if follow_redirects:
             seen: set[tuple[str | None, int]] = set()
             history: list[t.Any] = []
-            while response.status_code in _REDIRECT_CODES:
+            while response.status_code in _REDIRECT_CODES and _location(response) is not None:
                 entry = (_location(response), int(response.status_code))
                 if entry in seen:
                     raise ClientRedirectError(
@@ -1015,7 +1023,10 @@ class KolbaClient:
     ) -> tuple[WSGIEnviron, bytes]:
         location = _location(response) or ""
         current = _current_url(sent)
-        target = urlsplit(urljoin(current, location))
+        try:
+            target = urlsplit(urljoin(current, location))
+        except ValueError as exc:
+            raise ValueError(f"Cannot follow a redirect to malformed {location!r}.") from exc
         here = urlsplit(current)
         to_parts = (target.hostname or "").split(".")
         from_parts = (here.hostname or "").split(".")

@@ -393,24 +393,45 @@ class ContentRange:
         self.on_update = on_update
         self.set(start, stop, length, units)
 
-    def _prop(name: str) -> property:  # type: ignore[misc]
-        attr = f"_{name}"
+    @property
+    def units(self) -> str | None:
+        return self._units
 
-        def fget(self: ContentRange) -> object:
-            return getattr(self, attr)
+    @units.setter
+    def units(self, value: str | None) -> None:
+        self._units = value
+        self._changed()
 
-        def fset(self: ContentRange, value: object) -> None:
-            object.__setattr__(self, attr, value)
-            if self.on_update is not None:
-                self.on_update(self)
+    @property
+    def start(self) -> int | None:
+        return self._start
 
-        return property(fget, fset)
+    @start.setter
+    def start(self, value: int | None) -> None:
+        self._start = value
+        self._changed()
 
-    units: str | None = _prop("units")  # type: ignore[assignment]
-    start: int | None = _prop("start")  # type: ignore[assignment]
-    stop: int | None = _prop("stop")  # type: ignore[assignment]
-    length: int | None = _prop("length")  # type: ignore[assignment]
-    del _prop
+    @property
+    def stop(self) -> int | None:
+        return self._stop
+
+    @stop.setter
+    def stop(self, value: int | None) -> None:
+        self._stop = value
+        self._changed()
+
+    @property
+    def length(self) -> int | None:
+        return self._length
+
+    @length.setter
+    def length(self, value: int | None) -> None:
+        self._length = value
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_update is not None:
+            self.on_update(self)
 
     def set(
         self,
@@ -429,8 +450,7 @@ class ContentRange:
         self._start = start
         self._stop = stop
         self._length = length
-        if self.on_update is not None:
-            self.on_update(self)
+        self._changed()
 
     def unset(self) -> None:
         """Mark the header as absent."""

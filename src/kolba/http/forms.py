@@ -1,0 +1,391 @@
+"""Request body form parsing: urlencoded bodies and streaming ``multipart/form-data``.
+
+Multipart parsing is done by python-multipart's callback parser, fed in
+fixed-size chunks, so memory stays bounded whatever the body looks like: field
+values are capped by ``max_form_memory_size`` and file parts go straight to
+the container from ``stream_factory``.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import typing as t
+from collections.abc import Callable
+
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from .datastructures import FileStorage, Headers, ImmutableMultiDict
+from .exceptions import BadRequest, RequestEntityTooLarge
+from .urls import url_decode
+
+__all__ = ["default_stream_factory", "parse_form_data"]
+
+StreamFactory = Callable[[int | None, str | None, str | None, int | None], t.IO[bytes]]
+
+_CHUNK_SIZE = 64 * 1024
+
+# RFC 2046 allows 70 characters; python-multipart refuses more than 256. Allow
+# some slack over the RFC for odd clients without going near the parser's limit.
+_MAX_BOUNDARY = 200
+_BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]*[0-9A-Za-z'()+_,\-./:=?]")
+
+# Charsets a part may declare for its text; anything else is read as UTF-8.
+_PART_CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "iso-8859-1"})
+
+
+class _Readable(t.Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def default_stream_factory(
+    total_content_length: int | None,
+    content_type: str | None,
+    filename: str | None,
+    content_length: int | None = None,
+) -> t.IO[bytes]:
+    """Give each uploaded file a container that spills to disk past 500 KiB.
+
+    :param total_content_length: Length of the whole body, if declared.
+    :param content_type: The part's ``Content-Type``.
+    :param filename: The part's file name as the client sent it.
+    :param content_length: The part's own ``Content-Length``, rarely sent.
+    """
+    return t.cast(t.IO[bytes], tempfile.SpooledTemporaryFile(max_size=500 * 1024))
+
+
+def parse_form_data(
+    stream: _Readable,
+    mimetype: str,
+    options: dict[str, str],
+    content_length: int | None,
+    *,
+    max_form_memory_size: int | None = 500_000,
+    max_form_parts: int | None = 1_000,
+    stream_factory: StreamFactory | None = None,
+) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+    """Parse a form body into ``(form, files)``.
+
+    Bodies of other types give two empty multidicts, so ``request.form`` is
+    always safe to read.
+
+    :param stream: The body, already limited to its length by the caller.
+    :param mimetype: The parsed ``Content-Type`` without parameters.
+    :param options: The ``Content-Type`` parameters (the multipart boundary).
+    :param content_length: The declared body length, checked up front so an
+        oversized urlencoded body is refused without reading it.
+    :param max_form_memory_size: Most bytes held in memory for one urlencoded
+        body or one non-file multipart field.
+    :param max_form_parts: Most fields (urlencoded) or parts (multipart).
+    :param stream_factory: Makes the container for each uploaded file.
+    """
+    if mimetype == "multipart/form-data":
+        return _parse_multipart(
+            stream,
+            options,
+            content_length,
+            max_form_memory_size,
+            max_form_parts,
+            stream_factory or default_stream_factory,
+        )
+
+    if mimetype == "application/x-www-form-urlencoded":
+        form = _parse_urlencoded(stream, content_length, max_form_memory_size, max_form_parts)
+        return form, ImmutableMultiDict()
+
+    return ImmutableMultiDict(), ImmutableMultiDict()
+
+
+def _parse_urlencoded(
+    stream: _Readable,
+    content_length: int | None,
+    max_size: int | None,
+    max_parts: int | None,
+) -> ImmutableMultiDict[str, str]:
+    if max_size is not None and content_length is not None and content_length > max_size:
+        raise RequestEntityTooLarge()
+
+    chunks = []
+    size = 0
+
+    while True:
+        chunk = stream.read(_CHUNK_SIZE)
+
+        if not chunk:
+            break
+
+        size += len(chunk)
+
+        # The declared length may be absent (chunked), so count what arrives.
+        if max_size is not None and size > max_size:
+            raise RequestEntityTooLarge()
+
+        chunks.append(chunk)
+
+    return t.cast(
+        ImmutableMultiDict[str, str],
+        url_decode(
+            b"".join(chunks),
+            max_fields=max_parts,
+            cls=ImmutableMultiDict,
+            on_too_many=RequestEntityTooLarge,
+        ),
+    )
+
+
+class _MultipartCollector:
+    """Turns python-multipart's callbacks into fields and :class:`FileStorage` objects."""
+
+    __slots__ = (
+        "content_length",
+        "containers",
+        "done",
+        "fields",
+        "files",
+        "header_field",
+        "header_value",
+        "headers",
+        "max_memory",
+        "max_parts",
+        "parts",
+        "stream_factory",
+        "is_file",
+        "name",
+        "filename",
+        "content_type",
+        "container",
+        "buffer",
+        "size",
+    )
+
+    def __init__(
+        self,
+        content_length: int | None,
+        max_memory: int | None,
+        max_parts: int | None,
+        stream_factory: StreamFactory,
+    ) -> None:
+        self.content_length = content_length
+        self.max_memory = max_memory
+        self.max_parts = max_parts
+        self.stream_factory = stream_factory
+        self.fields: list[tuple[str, str]] = []
+        self.files: list[tuple[str, FileStorage]] = []
+        self.containers: list[t.IO[bytes]] = []
+        self.parts = 0
+        self.done = False
+        self.headers: list[tuple[str, str]] = []
+        self.header_field = bytearray()
+        self.header_value = bytearray()
+        self.is_file = False
+        self.name = ""
+        self.filename: str | None = None
+        self.content_type: str | None = None
+        self.container: t.IO[bytes] | None = None
+        self.buffer = bytearray()
+        self.size = 0
+
+    def on_part_begin(self) -> None:
+        self.parts += 1
+
+        if self.max_parts is not None and self.parts > self.max_parts:
+            raise RequestEntityTooLarge()
+
+        self.headers = []
+        self.header_field.clear()
+        self.header_value.clear()
+        self.container = None
+        self.buffer = bytearray()
+        self.size = 0
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self.header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self.headers.append(
+            (
+                self.header_field.decode("utf-8", "replace").strip(),
+                self.header_value.decode("utf-8", "replace").strip(),
+            )
+        )
+        self.header_field.clear()
+        self.header_value.clear()
+
+    def _header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name:
+                return value
+
+        return None
+
+    def on_headers_finished(self) -> None:
+        disposition = self._header("content-disposition")
+
+        if disposition is None:
+            raise BadRequest("Multipart part is missing a Content-Disposition header.")
+
+        # python-multipart's parser works on latin-1; round-trip through it so
+        # UTF-8 names and file names come back intact.
+        _, params = parse_options_header(disposition.encode("utf-8").decode("latin-1"))
+        name = params.get(b"name", b"").decode("utf-8", "replace")
+        filename = params.get(b"filename")
+        self.name = name
+        self.content_type = self._header("content-type")
+
+        # Werkzeug semantics: any filename attribute, even empty, makes a file part.
+        if filename is not None:
+            self.is_file = True
+            self.filename = filename.decode("utf-8", "replace")
+            self.container = self.stream_factory(
+                self.content_length,
+                self.content_type,
+                self.filename,
+                _part_length(self._header("content-length")),
+            )
+            self.containers.append(self.container)
+        else:
+            self.is_file = False
+            self.filename = None
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.container is not None:
+            self.container.write(data[start:end])
+            return
+
+        self.size += end - start
+
+        if self.max_memory is not None and self.size > self.max_memory:
+            raise RequestEntityTooLarge()
+
+        self.buffer += data[start:end]
+
+    def on_part_end(self) -> None:
+        if self.container is not None:
+            self.container.seek(0)
+            headers = Headers(self.headers)
+            self.files.append(
+                (
+                    self.name,
+                    FileStorage(self.container, self.filename, self.name, headers=headers),
+                )
+            )
+            self.container = None
+        else:
+            self.fields.append((self.name, self.buffer.decode(self._charset(), "replace")))
+
+    def _charset(self) -> str:
+        if self.content_type:
+            charset = parse_options_header(self.content_type)[1].get(b"charset", b"")
+            name = charset.decode("latin-1").lower()
+
+            if name in _PART_CHARSETS:
+                return name
+
+        return "utf-8"
+
+    def on_end(self) -> None:
+        self.done = True
+
+
+def _part_length(value: str | None) -> int | None:
+    if value is None:
+        return None
+
+    value = value.strip()
+    # Only plain digits: int() would also accept "+1", "1_000" and " 1 ".
+    return int(value) if value.isdigit() and value.isascii() else None
+
+
+def _parse_multipart(
+    stream: _Readable,
+    options: dict[str, str],
+    content_length: int | None,
+    max_memory: int | None,
+    max_parts: int | None,
+    stream_factory: StreamFactory,
+) -> tuple[ImmutableMultiDict[str, str], ImmutableMultiDict[str, FileStorage]]:
+    boundary = options.get("boundary", "")
+
+    if not boundary:
+        raise BadRequest("Missing boundary in multipart/form-data content type.")
+
+    if len(boundary) > _MAX_BOUNDARY or _BOUNDARY_RE.fullmatch(boundary) is None:
+        raise BadRequest("Invalid boundary in multipart/form-data content type.")
+
+    collector = _MultipartCollector(content_length, max_memory, max_parts, stream_factory)
+    parser = MultipartParser(
+        boundary.encode("ascii"),
+        {
+            "on_part_begin": collector.on_part_begin,
+            "on_part_data": collector.on_part_data,
+            "on_part_end": collector.on_part_end,
+            "on_header_field": collector.on_header_field,
+            "on_header_value": collector.on_header_value,
+            "on_header_end": collector.on_header_end,
+            "on_headers_finished": collector.on_headers_finished,
+            "on_end": collector.on_end,
+        },
+    )
+    read = stream.read
+    write = parser.write
+    delimiter = b"--" + boundary.encode("ascii")
+    preamble: bytes | None = b""
+
+    try:
+        while True:
+            chunk = read(_CHUNK_SIZE)
+
+            if not chunk:
+                break
+
+            if preamble is not None:
+                # python-multipart rejects a preamble (text before the first
+                # boundary, allowed by RFC 2046); skip it here, within one chunk.
+                preamble += chunk
+                start = _find_first_delimiter(preamble, delimiter)
+
+                if start < 0:
+                    if len(preamble) < _CHUNK_SIZE:
+                        continue
+
+                    raise BadRequest("Malformed multipart/form-data body.")
+
+                chunk = preamble[start:]
+                preamble = None
+
+            write(chunk)
+
+        if preamble == b"":
+            # An empty body is an empty form, as with Werkzeug.
+            return ImmutableMultiDict(), ImmutableMultiDict()
+
+        if not collector.done:
+            raise BadRequest("Unexpected end of multipart/form-data body.")
+    except FormParserError as e:
+        _close_all(collector.containers)
+        raise BadRequest("Malformed multipart/form-data body.") from e
+    except BaseException:
+        _close_all(collector.containers)
+        raise
+
+    return ImmutableMultiDict(collector.fields), ImmutableMultiDict(collector.files)
+
+
+def _find_first_delimiter(data: bytes, delimiter: bytes) -> int:
+    """Find the first boundary line; it starts the body or follows a line break."""
+    start = data.find(delimiter)
+
+    while start > 0 and data[start - 1 : start] != b"\n":
+        start = data.find(delimiter, start + 1)
+
+    return start
+
+
+def _close_all(containers: list[t.IO[bytes]]) -> None:
+    """Release temporary files when parsing fails, so none are left to the GC."""
+    for container in containers:
+        container.close()

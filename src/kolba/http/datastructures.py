@@ -65,6 +65,12 @@ def iter_multi_items(mapping: t.Any) -> Iterator[tuple[t.Any, t.Any]]:
     """
     if isinstance(mapping, MultiDict):
         yield from mapping.items(multi=True)
+    elif isinstance(mapping, Mapping) and callable(getattr(mapping, "getlist", None)):
+        # Another library's multidict (e.g. Werkzeug's): keep all of its values.
+        foreign: t.Any = mapping
+        for key in foreign:
+            for item in foreign.getlist(key):
+                yield key, item
     elif isinstance(mapping, Mapping):
         for key, value in mapping.items():
             if isinstance(value, (list, tuple, set)):
@@ -198,7 +204,15 @@ class MultiDict(dict[K, V]):
         several values), or an iterable of ``(key, value)`` pairs.
     """
 
-    def __init__(self, mapping: t.Any = None) -> None:
+    def __init__(
+        self,
+        mapping: (
+            MultiDict[K, V]
+            | Mapping[K, V | list[V] | tuple[V, ...] | set[V]]
+            | Iterable[tuple[K, V]]
+            | None
+        ) = None,
+    ) -> None:
         if mapping is None:
             super().__init__()
             return
@@ -206,6 +220,13 @@ class MultiDict(dict[K, V]):
         if isinstance(mapping, MultiDict):
             for key, values in _dict_items(mapping):
                 tmp[key] = list(values)
+        elif isinstance(mapping, Mapping) and callable(getattr(mapping, "getlist", None)):
+            # Another library's multidict (e.g. Werkzeug's): keep all of its values.
+            foreign: t.Any = mapping
+            for key in foreign:
+                values = list(foreign.getlist(key))
+                if values:
+                    tmp[key] = values
         elif isinstance(mapping, Mapping):
             for key, value in mapping.items():
                 if isinstance(value, (list, tuple, set)):
@@ -629,6 +650,12 @@ class CombinedMultiDict(ImmutableMultiDict[K, V]):
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MultiDict):
             return dict(self.lists()) == dict(other.lists())
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        # dict's own __ne__ would compare the (empty) underlying dicts.
+        if isinstance(other, MultiDict):
+            return dict(self.lists()) != dict(other.lists())
         return NotImplemented
 
     def __hash__(self) -> int:  # type: ignore[override]
@@ -1166,6 +1193,10 @@ class ImmutableHeaders(Headers):
     """Read-only :class:`Headers`, for request headers; :meth:`copy` is mutable."""
 
     __slots__ = ()
+
+    def __init__(self, defaults: t.Any = None) -> None:
+        # Built and checked as mutable headers, then frozen.
+        self._list = Headers(defaults)._list
 
     def __setitem__(self, key: t.Any, value: t.Any) -> t.NoReturn:
         _immutable_error(self)

@@ -253,7 +253,11 @@ class Map:
         if isinstance(target, str):
 
             def fill(m: re.Match[str]) -> str:
-                return rule._converters[m.group(1)].to_url(values[m.group(1)])
+                name = m.group(1)
+                conv = rule._converters.get(name)
+                if conv is None:  # a value that comes from the rule's defaults
+                    return quote(str(values[name]), safe=_PATH_SAFE)
+                return conv.to_url(values[name])
 
             url = _simple_rule_re.sub(fill, target)
         else:

@@ -867,3 +867,23 @@ def test_file_storage_half_built_does_not_recurse() -> None:
     fs = FileStorage.__new__(FileStorage)
     with pytest.raises(AttributeError):
         fs.read  # noqa: B018
+
+
+def test_edge_cases_of_empty_lists_and_operators() -> None:
+    md: MultiDict[str, str] = MultiDict()
+    md.setlistdefault("empty")
+    assert "empty" in md
+    with pytest.raises(BadRequestKeyError):
+        md["empty"]
+    assert md.get("empty", "d") == "d"
+    with pytest.raises(BadRequestKeyError):
+        md.pop("empty")
+    with pytest.raises(TypeError):
+        md |= 5
+    h = Headers()
+    with pytest.raises(TypeError):
+        h |= 5
+    combined = CombinedMultiDict([MultiDict({"a": "1"})])
+    assert combined.get("a") == "1"
+    assert (combined != 5) is True
+    assert list(iter_multi_items(wz.MultiDict(PAIRS))) == [("a", "1"), ("a", "3"), ("b", "2")]

@@ -557,3 +557,81 @@ def test_multipart_through_limited_stream() -> None:
         len(body),
     )
     assert form["a"] == "1"
+
+
+def test_multipart_header_with_bare_lf_is_bad_request() -> None:
+    body = (
+        b'--BOUNDARY\r\nContent-Disposition: form-data; name="a"\r\n'
+        b'Content-Type: text/plain; charset="\nx"\r\n\r\n1\r\n--BOUNDARY--\r\n'
+    )
+
+    with pytest.raises(BadRequest, match="part header"):
+        parse_form_data(io.BytesIO(body), MULTIPART, {"boundary": "BOUNDARY"}, None)
+
+
+def test_multipart_non_latin1_header_values() -> None:
+    part = _part(
+        'Content-Disposition: form-data; name="\u2603"\r\n'
+        "Content-Type: text/\u2603; charset=\u00ff",
+        b"v",
+    )
+    form, _ = parse_form_data(
+        io.BytesIO(_multipart(part)), MULTIPART, {"boundary": "BOUNDARY"}, None
+    )
+    assert form["\u2603"] == "v"
+
+
+def test_multipart_malformed_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.raises(BadRequest):
+        parse_form_data(
+            io.BytesIO(b"--BOUNDARY\r\n\x00bad\r\n"), MULTIPART, {"boundary": "BOUNDARY"}, None
+        )
+
+    assert caplog.records == []
+
+
+def test_multipart_mutated_bodies_only_raise_http_errors() -> None:
+    """Random corruptions of a valid body parse or raise a 4xx, never anything else."""
+    import random
+
+    from kolba.http.exceptions import HTTPException
+
+    base = _multipart(
+        _field("a", b"hello"),
+        _part(
+            'Content-Disposition: form-data; name="f"; filename="t\u00e9.txt"\r\n'
+            'Content-Type: text/plain; charset="x"',
+            b"file\r\ndata",
+        ),
+        boundary=b"B",
+    )
+    rng = random.Random(1234)
+    alphabet = b'\r\n-B:;="\x00\xff \\*'
+    outcomes = {"ok": 0, "4xx": 0}
+
+    for _ in range(3000):
+        body = bytearray(base)
+
+        for _ in range(rng.randint(1, 6)):
+            pos = rng.randrange(len(body) + 1)
+            op = rng.random()
+
+            if op < 0.4 and body:
+                del body[pos % len(body)]
+            elif op < 0.8:
+                body.insert(pos, rng.choice(alphabet))
+            else:
+                body[pos % len(body)] = rng.randrange(256)
+
+        try:
+            form, files = parse_form_data(
+                io.BytesIO(bytes(body)), MULTIPART, {"boundary": "B"}, len(body)
+            )
+        except HTTPException as e:
+            assert 400 <= e.code < 500  # type: ignore[operator]
+            outcomes["4xx"] += 1
+        else:
+            _contents(files)
+            outcomes["ok"] += 1
+
+    assert outcomes["ok"] > 100 and outcomes["4xx"] > 100

@@ -8,6 +8,7 @@ the container from ``stream_factory``.
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 import typing as t
@@ -33,6 +34,13 @@ _BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]*[0-9A-Za-z'()+_,\-./:=?]")
 
 # Charsets a part may declare for its text; anything else is read as UTF-8.
 _PART_CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "iso-8859-1"})
+
+
+# python-multipart logs a warning for every malformed body it sees. Bad client
+# input is answered with a 400, not logged, so parsers get a logger that drops it.
+_quiet_logger = logging.getLogger("kolba.http.forms.multipart")
+_quiet_logger.addHandler(logging.NullHandler())
+_quiet_logger.propagate = False
 
 
 class _Readable(t.Protocol):
@@ -206,12 +214,15 @@ class _MultipartCollector:
         self.header_value += data[start:end]
 
     def on_header_end(self) -> None:
-        self.headers.append(
-            (
-                self.header_field.decode("utf-8", "replace").strip(),
-                self.header_value.decode("utf-8", "replace").strip(),
-            )
-        )
+        name = self.header_field.decode("utf-8", "replace").strip()
+        value = self.header_value.decode("utf-8", "replace").strip()
+
+        # The parser lets a bare LF or NUL through inside a value; such a header
+        # could not be stored in Headers and is never sent by a real client.
+        if "\n" in value or "\r" in value or "\0" in value:
+            raise BadRequest("Malformed multipart/form-data part header.")
+
+        self.headers.append((name, value))
         self.header_field.clear()
         self.header_value.clear()
 
@@ -228,9 +239,7 @@ class _MultipartCollector:
         if disposition is None:
             raise BadRequest("Multipart part is missing a Content-Disposition header.")
 
-        # python-multipart's parser works on latin-1; round-trip through it so
-        # UTF-8 names and file names come back intact.
-        _, params = parse_options_header(disposition.encode("utf-8").decode("latin-1"))
+        params = _header_options(disposition)
         name = params.get(b"name", b"").decode("utf-8", "replace")
         filename = params.get(b"filename")
         self.name = name
@@ -279,7 +288,7 @@ class _MultipartCollector:
 
     def _charset(self) -> str:
         if self.content_type:
-            charset = parse_options_header(self.content_type)[1].get(b"charset", b"")
+            charset = _header_options(self.content_type).get(b"charset", b"")
             name = charset.decode("latin-1").lower()
 
             if name in _PART_CHARSETS:
@@ -289,6 +298,16 @@ class _MultipartCollector:
 
     def on_end(self) -> None:
         self.done = True
+
+
+def _header_options(value: str) -> dict[bytes, bytes]:
+    """Parse a part header's parameters.
+
+    python-multipart's parser works on latin-1; feeding it the UTF-8 bytes as
+    latin-1 text makes any character safe and lets UTF-8 file names come back
+    intact when the values are decoded as UTF-8.
+    """
+    return parse_options_header(value.encode("utf-8").decode("latin-1"))[1]
 
 
 def _part_length(value: str | None) -> int | None:
@@ -330,6 +349,7 @@ def _parse_multipart(
             "on_end": collector.on_end,
         },
     )
+    parser.logger = _quiet_logger
     read = stream.read
     write = parser.write
     delimiter = b"--" + boundary.encode("ascii")

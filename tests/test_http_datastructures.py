@@ -876,8 +876,15 @@ def test_edge_cases_of_empty_lists_and_operators() -> None:
     with pytest.raises(BadRequestKeyError):
         md["empty"]
     assert md.get("empty", "d") == "d"
+    assert list(md.items()) == []
+    assert list(md.values()) == []
+    assert md.to_dict() == {}
+    assert md.to_dict(flat=False) == {"empty": []}
     with pytest.raises(BadRequestKeyError):
         md.pop("empty")
+    md.setlistdefault("again")
+    with pytest.raises(BadRequestKeyError):
+        md.popitem()
     with pytest.raises(TypeError):
         md |= 5
     h = Headers()

@@ -375,7 +375,7 @@ class MultiDict(dict[K, V]):
             if multi:
                 for value in lists:
                     yield key, value
-            else:
+            elif lists:  # an empty list (left by setlistdefault) has no first value
                 yield key, lists[0]
 
     def lists(self) -> Iterator[tuple[K, list[V]]]:
@@ -388,7 +388,8 @@ class MultiDict(dict[K, V]):
         """Yield the first value of every key."""
         values: list[V]
         for values in _dict_values(self):
-            yield values[0]
+            if values:
+                yield values[0]
 
     def listvalues(self) -> Iterator[list[V]]:
         """Yield the value list of every key, in key order."""
@@ -473,6 +474,8 @@ class MultiDict(dict[K, V]):
             key, values = _dict_popitem(self)
         except KeyError:
             raise BadRequestKeyError() from None
+        if not values:
+            raise BadRequestKeyError(key)
         return key, values[0]
 
     def poplist(self, key: K) -> list[V]:

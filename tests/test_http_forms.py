@@ -243,15 +243,16 @@ URLENCODED = "application/x-www-form-urlencoded"
         b"name=J%C3%BCrgen+M&empty=&flag",
         b"a=1;b=2",
         b"x=%zz&&y=%41",
+        b"bad=%ff&%fe=1",
     ],
 )
 def test_urlencoded_matches_werkzeug(body: bytes) -> None:
     assert _kolba(body, URLENCODED, {}) == _werkzeug(body, URLENCODED)
 
 
-def test_urlencoded_invalid_utf8_replaced() -> None:
-    form, files = parse_form_data(io.BytesIO(b"a=\xff%fe"), URLENCODED, {}, 6)
-    assert form["a"] == "\ufffd\ufffd"
+def test_urlencoded_invalid_utf8_kept_quoted() -> None:
+    form, files = parse_form_data(io.BytesIO(b"a=\xff%fe%C3%A9"), URLENCODED, {}, 12)
+    assert form["a"] == "%FF%FEé"
     assert len(files) == 0
 
 

@@ -138,6 +138,8 @@ def _parse_urlencoded(
             max_fields=max_parts,
             cls=ImmutableMultiDict,
             on_too_many=RequestEntityTooLarge,
+            # Werkzeug keeps invalid UTF-8 percent-encoded in form values; so do we.
+            errors="kolba.url_quote",
         ),
     )
 

@@ -303,7 +303,7 @@ class Map:
         :raises BuildError: no rule of the endpoint fits.
         """
         if values:
-            getlist = getattr(values, "getlist", None)
+            getlist = None if type(values) is dict else getattr(values, "getlist", None)
             if getlist is not None:
                 multi: dict[str, t.Any] = {}
                 for key in values:

@@ -29,7 +29,7 @@ class SlashRequired(Exception):
 class _Transition:
     """A dynamic edge: a compiled part regex (or ``None`` for a bare ``[^/]+``)."""
 
-    __slots__ = ("final", "groups", "key", "pattern", "state", "suffixed", "weight")
+    __slots__ = ("final", "groups", "key", "pattern", "simple", "state", "suffixed", "weight")
 
     def __init__(self, part: RulePart, state: State) -> None:
         self.final = part.final
@@ -42,6 +42,12 @@ class _Transition:
         plain = f"(?P<__kolba_0>{BaseConverter.regex})\\Z"
         self.pattern: re.Pattern[str] | None = (
             None if part.content == plain and not part.final else re.compile(part.content)
+        )
+        # PERF: when the regex has no groups but ours, m.groups() is the values.
+        self.simple = (
+            self.pattern is not None
+            and not part.suffixed
+            and self.pattern.groups == len(self.groups)
         )
         self.state = state
 
@@ -164,6 +170,18 @@ class Matcher:
             end = n
         segment = path[pos:end]
         nxt = state.static.get(segment)
+        # PERF: while a state offers nothing but static ways on, descend in a loop
+        # instead of recursing: there is nothing to backtrack to at such a level.
+        while nxt is not None and not state.dynamic and pos != n:
+            state = nxt
+            pos = end + 1
+            if pos > n:
+                return self._walk(state, path, pos, n, values, method, websocket, misses)
+            end = path.find("/", pos)
+            if end < 0:
+                end = n
+            segment = path[pos:end]
+            nxt = state.static.get(segment)
         if nxt is not None:
             rv = self._walk(nxt, path, end + 1, n, values, method, websocket, misses)
             if rv is not None:
@@ -200,7 +218,7 @@ class Matcher:
                     path,
                     after,
                     n,
-                    values + _groups(m, transition),
+                    values + (m.groups() if transition.simple else _groups(m, transition)),
                     method,
                     websocket,
                     misses,

@@ -191,6 +191,7 @@ class Rule:
         self._path_ops: tuple[tuple[str, BaseConverter | None], ...] = ()
         self._shape: tuple[t.Any, ...] = ()
         self._has_domain = False
+        self._required: tuple[str, ...] = ()
         # Filled in by the map: rules that are this rule's canonical spelling, and
         # whether a match must look at redirects at all.
         self._redirect_candidates: tuple[Rule, ...] = ()
@@ -304,6 +305,8 @@ class Rule:
         )
         self._domain_ops = self._build_ops(self._trace[:n_domain_trace])
         self._path_ops = self._build_ops(self._trace[n_domain_trace + 1 :])
+        defaults = self.defaults or {}
+        self._required = tuple(a for a in self._converters if a not in defaults)
 
     def _parse(self, rule: str, shape: list[t.Any]) -> t.Iterator[RulePart]:
         """Split *rule* into parts as Werkzeug's parser does (same weights), recording
@@ -421,13 +424,13 @@ class Rule:
         """
         if method is not None and self.methods is not None and method not in self.methods:
             return False
-        defaults = self.defaults or {}
-        for key in self.arguments:
-            if key not in defaults and key not in values:
+        for key in self._required:
+            if key not in values:
                 return False
-        for key, value in defaults.items():
-            if key in values and value != values[key]:
-                return False
+        if self.defaults:
+            for key, value in self.defaults.items():
+                if key in values and value != values[key]:
+                    return False
         return True
 
     def build(
@@ -445,7 +448,8 @@ class Rule:
             path = _fill(self._path_ops, values)
         except ValidationError:
             return None
-        if append_unknown:
+        # PERF: a C-level set difference finds the (usually absent) query values.
+        if append_unknown and values.keys() - self.arguments:
             arguments = self.arguments
             extra = {k: v for k, v in values.items() if k not in arguments}
             if extra:

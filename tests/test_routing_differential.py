@@ -176,3 +176,70 @@ def test_build_same_as_werkzeug(seed: int) -> None:
         assert got == expected, (rule, values)
         built += 1
     assert built > 20
+
+
+def test_subdomains_defaults_and_aliases_same_as_werkzeug() -> None:
+    specs: list[tuple[str, dict[str, t.Any]]] = [
+        ("/", {"endpoint": "index"}),
+        ("/", {"endpoint": "api", "subdomain": "api"}),
+        ("/u/<int:id>", {"endpoint": "user", "subdomain": "<name>"}),
+        ("/all/", {"endpoint": "all", "defaults": {"page": 1}}),
+        ("/all/page/<int:page>", {"endpoint": "all"}),
+        ("/users/<int:id>", {"endpoint": "profile"}),
+        ("/u/<int:id>", {"endpoint": "profile", "alias": True}),
+        ("/docs/<path:p>/", {"endpoint": "docs"}),
+        ("/x", {"endpoint": "x", "methods": ["POST"]}),
+    ]
+    ours = Map([Rule(s, **kw) for s, kw in specs])
+    theirs = wz.Map([wz.Rule(s, **kw) for s, kw in specs])
+    paths = ["/", "/u/1", "/all/", "/all/page/1", "/all/page/3", "/users/4", "/u/4"]
+    paths += ["/docs/a/b", "/docs/a/b/", "/x", "/x/", "//all//page//2", ""]
+    for subdomain in ("", "api", "bob"):
+        adapter = theirs.bind("example.com", "/", subdomain=subdomain)
+        for path in paths:
+            for method in ("GET", "POST"):
+                expected = _theirs(adapter, path, method)
+                if expected[0] == "redirect":
+                    host = f"{subdomain}.example.com" if subdomain else "example.com"
+                    expected = ("redirect", expected[1].replace(f"http://{host}", ""))
+                got = _ours_sub(ours, path, method, subdomain)
+                if path == "":
+                    # Kolba treats an empty path as "/", Werkzeug redirects to "/".
+                    assert got == _ours_sub(ours, "/", method, subdomain)
+                    continue
+                assert got == expected, (subdomain, path, method)
+
+
+def _ours_sub(m: Map, path: str, method: str, subdomain: str) -> tuple[t.Any, ...]:
+    try:
+        rule, values = m.match(path, method, subdomain=subdomain)
+    except RequestRedirect as e:
+        return ("redirect", e.new_url)
+    except MethodNotAllowed as e:
+        return ("405", sorted(e.valid_methods or ()))
+    except HTTPException as e:
+        return (e.code,)
+    return ("ok", rule.endpoint, values)
+
+
+def test_garbage_paths_only_raise_http_errors() -> None:
+    m = Map(
+        [
+            Rule("/", endpoint="i"),
+            Rule("/<int:n>", endpoint="n"),
+            Rule("/f/<float:x>/<uuid:u>", endpoint="f"),
+            Rule("/p/<path:p>/", endpoint="p"),
+            Rule("/<any(a, b):c>/<string(length=3):s>", endpoint="s"),
+        ]
+    )
+    rng = random.Random(7)
+    alphabet = "/a0.-%\n\x00 ü\ud800" + "9" * 5
+    outcomes = set()
+    for _ in range(3000):
+        path = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        try:
+            rule, _ = m.match(path, rng.choice(["GET", "POST", "get", "", "X\n"]))
+            outcomes.add(rule.endpoint)
+        except HTTPException as e:
+            outcomes.add(e.code)
+    assert {404, "n", "i"} <= outcomes

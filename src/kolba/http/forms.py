@@ -160,7 +160,6 @@ class _MultipartCollector:
         "max_parts",
         "parts",
         "stream_factory",
-        "is_file",
         "name",
         "filename",
         "content_type",
@@ -188,7 +187,6 @@ class _MultipartCollector:
         self.headers: list[tuple[str, str]] = []
         self.header_field = bytearray()
         self.header_value = bytearray()
-        self.is_file = False
         self.name = ""
         self.filename: str | None = None
         self.content_type: str | None = None
@@ -249,7 +247,6 @@ class _MultipartCollector:
 
         # Werkzeug semantics: any filename attribute, even empty, makes a file part.
         if filename is not None:
-            self.is_file = True
             self.filename = filename.decode("utf-8", "replace")
             self.container = self.stream_factory(
                 self.content_length,
@@ -259,7 +256,6 @@ class _MultipartCollector:
             )
             self.containers.append(self.container)
         else:
-            self.is_file = False
             self.filename = None
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:

@@ -544,8 +544,8 @@ class Authorization:
         """Parse an ``Authorization`` header.
 
         :param value: The header value.
-        :return: ``None`` when the header is empty or Basic credentials are not valid base64
-            (Werkzeug would sometimes raise or return empty credentials instead).
+        :return: ``None`` when the header is empty or Basic credentials are badly padded or
+            not ASCII (where Werkzeug raises); junk characters are ignored, as in Werkzeug.
         """
         if not value:
             return None
@@ -554,7 +554,9 @@ class Authorization:
         rest = rest.strip()
         if scheme == "basic":
             try:
-                raw = base64.b64decode(rest.encode("ascii"), validate=True)
+                # Like Werkzeug: characters outside base64 are dropped (so junk reads as empty
+                # credentials) and bad padding means no credentials.
+                raw = base64.b64decode(rest.encode("ascii"))
             except ValueError:  # binascii.Error and non-ASCII text alike
                 return None
             try:

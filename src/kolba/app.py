@@ -1,0 +1,857 @@
+"""The application: configuration, registration, and the request hot path.
+
+The hot path (:meth:`Kolba.wsgi_app` -> :meth:`Kolba.full_dispatch_request`) is kept flat: one
+request context, one router match, the hook chains prepared before the first request, the view,
+one response, and teardown. Everything that can be worked out at registration is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import os
+import sys
+import types
+import typing as t
+from collections.abc import Iterator
+from datetime import timedelta
+from itertools import chain
+from urllib.parse import quote
+
+from . import signals
+from .config import Config, ConfigAttribute
+from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .globals import _cv_ctx
+from .http.datastructures import Headers, ImmutableDict
+from .http.exceptions import (
+    Aborter,
+    BadRequest,
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+)
+from .json.provider import DefaultJSONProvider, JSONProvider
+from .routing import BuildError, Map, RequestRedirect, Rule
+from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
+from .sessions import SecureCookieSessionInterface, SessionInterface
+from .http.response import Response as _BaseResponse
+from .wrappers import Request, Response
+from .wsgi import WSGIScope, run_wsgi_app, send
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .testing import KolbaClient
+    from .wsgi import StartResponse, WSGIEnvironment
+
+T_teardown = t.TypeVar("T_teardown", bound=t.Callable[..., t.Any])
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+_no_value = object()
+
+
+def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+def _rule_blueprints(rule: Rule | None) -> tuple[str, ...]:
+    """The blueprint names a rule's endpoint belongs to, innermost first (cached on the rule)."""
+    if rule is None:
+        return ()
+    try:
+        return rule._kolba_blueprints  # type: ignore[attr-defined,no-any-return]
+    except AttributeError:
+        endpoint = rule.endpoint
+        bps = (
+            tuple(_split_blueprint_path(endpoint.rpartition(".")[0]))
+            if isinstance(endpoint, str) and "." in endpoint
+            else ()
+        )
+        rule._kolba_blueprints = bps  # type: ignore[attr-defined]
+        return bps
+
+
+def _split_blueprint_path(name: str) -> list[str]:
+    out = [name]
+    while "." in name:
+        name = name.rpartition(".")[0]
+        out.append(name)
+    return out
+
+
+class _Chains:
+    """The hook functions that apply to one set of blueprints, flattened in call order."""
+
+    __slots__ = ("url_value_preprocessors", "before", "after", "teardown", "blueprints")
+
+    def __init__(self, app: Kolba, blueprints: tuple[str, ...]) -> None:
+        self.blueprints = blueprints
+        down = (None, *reversed(blueprints))  # app first, then outer to inner blueprint
+        up = (*blueprints, None)  # inner blueprint first, app last
+        sync = app.ensure_sync
+        self.url_value_preprocessors = [
+            f for name in down for f in app.url_value_preprocessors.get(name, ())
+        ]
+        self.before = [sync(f) for name in down for f in app.before_request_funcs.get(name, ())]
+        self.after = [
+            sync(f) for name in up for f in reversed(app.after_request_funcs.get(name, ()))
+        ]
+        self.teardown = [
+            sync(f) for name in up for f in reversed(app.teardown_request_funcs.get(name, ()))
+        ]
+
+
+class Kolba(Scaffold):
+    """A WSGI application with Flask's API.
+
+    :param import_name: The name of the application's module or package, usually ``__name__``;
+        it locates the root path, and the static, template and instance folders.
+    :param static_url_path: URL prefix of the static route (defaults to the static folder name).
+    :param static_folder: Folder of static files, relative to the root path.
+    :param static_host: Host of the static route when host matching is on.
+    :param host_matching: Match rules by host as well as path.
+    :param subdomain_matching: Match rule subdomains against ``SERVER_NAME``.
+    :param template_folder: Folder of templates, relative to the root path.
+    :param instance_path: Absolute path of the instance folder (default: ``instance`` beside the
+        package, or in ``<prefix>/var/<name>-instance`` when installed).
+    :param instance_relative_config: Resolve relative config file names against the instance
+        folder instead of the root path.
+    :param root_path: The application's folder, when it cannot be found from ``import_name``.
+    """
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    aborter_class = Aborter
+    app_ctx_globals_class = _AppCtxGlobals
+    config_class = Config
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    url_rule_class = Rule
+    url_map_class = Map
+    test_client_class: type[KolbaClient] | None = None
+    test_cli_runner_class: type[t.Any] | None = None
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+
+    testing = ConfigAttribute[bool]("TESTING")
+    secret_key = ConfigAttribute[t.Union[str, bytes, None]]("SECRET_KEY")
+    permanent_session_lifetime = ConfigAttribute[timedelta](
+        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta
+    )
+
+    default_config = ImmutableDict(
+        {
+            "DEBUG": None,
+            "TESTING": False,
+            "PROPAGATE_EXCEPTIONS": None,
+            "SECRET_KEY": None,
+            "SECRET_KEY_FALLBACKS": None,
+            "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+            "USE_X_SENDFILE": False,
+            "TRUSTED_HOSTS": None,
+            "SERVER_NAME": None,
+            "APPLICATION_ROOT": "/",
+            "SESSION_COOKIE_NAME": "session",
+            "SESSION_COOKIE_DOMAIN": None,
+            "SESSION_COOKIE_PATH": None,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SECURE": False,
+            "SESSION_COOKIE_PARTITIONED": False,
+            "SESSION_COOKIE_SAMESITE": None,
+            "SESSION_REFRESH_EACH_REQUEST": True,
+            # Kolba: a body limit by default (Flask has none); set None to lift it.
+            "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+            "MAX_FORM_MEMORY_SIZE": 500_000,
+            "MAX_FORM_PARTS": 1_000,
+            "SEND_FILE_MAX_AGE_DEFAULT": None,
+            "TRAP_BAD_REQUEST_ERRORS": None,
+            "TRAP_HTTP_EXCEPTIONS": False,
+            "EXPLAIN_TEMPLATE_LOADING": False,
+            "PREFERRED_URL_SCHEME": "http",
+            "TEMPLATES_AUTO_RELOAD": None,
+            "MAX_COOKIE_SIZE": 4093,
+            "PROVIDE_AUTOMATIC_OPTIONS": True,
+        }
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute."
+                " A relative path was given instead."
+            )
+        self.instance_path = instance_path
+        self.config = self.make_config(instance_relative_config)
+        self.aborter = self.make_aborter()
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.url_build_error_handlers: list[
+            t.Callable[[Exception, str, dict[str, t.Any]], str]
+        ] = []
+        self.teardown_appcontext_funcs: list[t.Callable[[BaseException | None], None]] = []
+        self.shell_context_processors: list[t.Callable[[], dict[str, t.Any]]] = []
+        self.blueprints: dict[str, t.Any] = {}
+        self.extensions: dict[str, t.Any] = {}
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+        self._got_first_request = False
+        self._chains: dict[tuple[str, ...], _Chains] = {}
+        self._sync_views: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
+        self.static_host = static_host
+        if static_host is not None and not host_matching:
+            raise AssertionError("Invalid static_host/host_matching combination")
+
+    # -- Identity and configuration --------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The application's name: the import name, or the script's name when run as main."""
+        if self.import_name == "__main__":
+            fn: str | None = getattr(sys.modules["__main__"], "__file__", None)
+            if fn is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(fn))[0]
+        return self.import_name
+
+    @property
+    def debug(self) -> bool:
+        """Debug mode: detailed errors and reloading. Never on unless asked for."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The ``logging`` logger named after the app (see :mod:`kolba.logging`)."""
+        logger = self.__dict__.get("_logger")
+        if logger is None:
+            from .logging import create_logger
+
+            logger = self.__dict__["_logger"] = create_logger(self)
+        return logger
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        root_path = self.root_path
+        if instance_relative:
+            root_path = self.instance_path
+        defaults = dict(self.default_config)
+        defaults["DEBUG"] = os.environ.get("KOLBA_DEBUG", "").lower() in {"1", "true", "yes", "on"}
+        return self.config_class(root_path, defaults)
+
+    def make_aborter(self) -> Aborter:
+        return self.aborter_class()
+
+    def auto_find_instance_path(self) -> str:
+        prefix, package_path = find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(package_path, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.AnyStr]:
+        """Open a file in the instance folder (which, unlike resources, may be written)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)  # noqa: SIM115
+        return open(path, mode, encoding=encoding)  # noqa: SIM115
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"The setup method '{f_name}' can no longer be called"
+                " on the application. It has already handled its first"
+                " request, any changes will not be applied"
+                " consistently.\n"
+                "Make sure all imports, decorators, functions, etc."
+                " needed to set up the application are done before"
+                " running it."
+            )
+        self._chains.clear()
+
+    # -- Registration ----------------------------------------------------------------------------
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: t.Callable[..., t.Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Register a URL rule; see :meth:`route`. Conflicting rules are refused here."""
+        if endpoint is None:
+            endpoint = _endpoint_from_view_func(view_func)
+        options["endpoint"] = endpoint
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for"
+                ' example: @app.route(..., methods=["POST"])'
+            )
+        methods = {item.upper() for item in methods}
+        required_methods = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+                provide_automatic_options = True
+                required_methods.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        methods |= required_methods
+        rule_obj = self.url_rule_class(rule, methods=methods, **options)
+        rule_obj.provide_automatic_options = provide_automatic_options
+        if view_func is not None:
+            old_func = self.view_functions.get(endpoint)
+            if old_func is not None and old_func != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing"
+                    f" endpoint function: {endpoint}"
+                )
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            self.view_functions[endpoint] = view_func
+
+    @setupmethod
+    def teardown_appcontext(self, f: T_teardown) -> T_teardown:
+        """Run ``f(exc)`` whenever the application context ends."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def shell_context_processor(self, f: F) -> F:
+        """Register a function returning names for ``kolba shell``."""
+        self.shell_context_processors.append(f)
+        return f
+
+    # -- Async support ---------------------------------------------------------------------------
+
+    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """Return a plain callable for ``func``, running a coroutine function to completion."""
+        if inspect.iscoroutinefunction(func):
+            return self.async_to_sync(func)
+        return func
+
+    def async_to_sync(
+        self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
+    ) -> t.Callable[..., t.Any]:
+        """Wrap a coroutine function so each call runs it in a new event loop.
+
+        Under WSGI each call starts and closes an event loop (tens of microseconds): async views
+        work, but they are slower than plain ones until the ASGI adapter serves them natively.
+        The coroutine sees the current context (``request``, ``g``...).
+        """
+
+        def wrapper(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return _run_coroutine(func(*args, **kwargs))
+
+        return wrapper
+
+    # -- Contexts --------------------------------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """A new application context (``with app.app_context(): ...``)."""
+        return AppContext(self)
+
+    def request_context(self, environ: WSGIEnvironment) -> RequestContext:
+        """A request context for a WSGI environ."""
+        return RequestContext(self, WSGIScope(environ))
+
+    def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
+        """A request context for a made-up request; takes the test client's arguments."""
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(self, *args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            builder.close()
+
+    def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> KolbaClient:
+        """A client that sends requests to this app in-process, with a cookie jar."""
+        cls = self.test_client_class
+        if cls is None:
+            from .testing import KolbaClient as cls
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    # -- The request hot path --------------------------------------------------------------------
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> t.Iterable[bytes]:
+        """The WSGI entry point; wrap :attr:`wsgi_app` (not this) with WSGI middleware."""
+        return self.wsgi_app(environ, start_response)
+
+    def wsgi_app(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> t.Iterable[bytes]:
+        """Serve one WSGI request: build the context, dispatch, start the response, tear down."""
+        ctx = RequestContext(self, WSGIScope(environ))
+        error: BaseException | None = None
+        try:
+            try:
+                ctx.push()
+                response = self.full_dispatch_request(ctx)
+            except Exception as e:
+                error = e
+                response = self.handle_exception(e)
+            except BaseException as e:
+                error = e
+                raise
+            return send(response, environ, start_response)
+        finally:
+            preserve = environ.get("kolba.preserve_context")
+            if preserve is not None:
+                preserve(ctx)
+            if error is not None and self.should_ignore_error(error):
+                error = None
+            ctx.pop(error)
+
+    def full_dispatch_request(self, ctx: RequestContext | None = None) -> Response:
+        """Match, run the before hooks and the view (or an error handler), then finalize."""
+        if ctx is None:
+            ctx = t.cast(RequestContext, _cv_ctx.get())
+        self._got_first_request = True
+        request = t.cast(Request, ctx.request)
+        # PERF: routing is done here rather than at push so that a routing error is raised
+        # inside dispatch, where before_request hooks and error handlers still see it.
+        try:
+            rule, view_args = self._match(request)
+        except HTTPException as e:
+            request.routing_exception = e
+            chains = self._get_chains(())
+        else:
+            request.url_rule = rule
+            request.view_args = view_args
+            chains = self._get_chains(_rule_blueprints(rule))
+        try:
+            if signals.request_started.receivers:
+                signals.request_started.send(self, _async_wrapper=self.ensure_sync)
+            rv = None
+            if chains.url_value_preprocessors:
+                endpoint = request.endpoint
+                for url_func in chains.url_value_preprocessors:
+                    url_func(endpoint, request.view_args)
+            for before_func in chains.before:
+                rv = before_func()
+                if rv is not None:
+                    break
+            if rv is None:
+                rv = self.dispatch_request(ctx)
+        except Exception as e:
+            rv = self.handle_user_exception(e)
+        return self.finalize_request(rv, ctx=ctx)
+
+    def _match(self, request: Request) -> tuple[Rule, dict[str, t.Any]]:
+        try:
+            return self._match_rule(request)
+        except RequestRedirect as e:
+            # The router knows only the path; the redirect goes to the full canonical URL.
+            if "://" not in e.new_url:
+                qs = request.query_string.decode("latin-1")
+                root = quote(request.root_path, safe="!$&'()*+,/:;=@%")
+                url = f"{request.scheme}://{request.host}{root}{e.new_url}"
+                e.new_url = f"{url}?{qs}" if qs else url
+            raise
+
+    def _match_rule(self, request: Request) -> tuple[Rule, dict[str, t.Any]]:
+        url_map = self.url_map
+        trusted = self.config["TRUSTED_HOSTS"]
+        if trusted is not None:
+            request.trusted_hosts = trusted
+            request.host  # noqa: B018 - validate now so an untrusted host is a 400
+        if url_map.host_matching:
+            return url_map.match(request.path, request.method, host=request.host.lower())
+        if self.subdomain_matching:
+            return url_map.match(request.path, request.method, subdomain=self._subdomain(request))
+        return url_map.match(
+            request.path, request.method, subdomain=url_map.default_subdomain or ""
+        )
+
+    def _subdomain(self, request: Request) -> str:
+        server_name = self.config["SERVER_NAME"]
+        if not server_name:
+            return self.url_map.default_subdomain or ""
+        host = request.host.lower()
+        server_name = server_name.lower()
+        if host == server_name:
+            return ""
+        if host.endswith("." + server_name):
+            return host[: -len(server_name) - 1]
+        return "<invalid>"
+
+    def _get_chains(self, blueprints: tuple[str, ...]) -> _Chains:
+        chains = self._chains.get(blueprints)
+        if chains is None:
+            chains = self._chains[blueprints] = _Chains(self, blueprints)
+        return chains
+
+    def dispatch_request(self, ctx: RequestContext | None = None) -> t.Any:
+        """Call the matched view (or answer an automatic OPTIONS); raise a routing error."""
+        if ctx is None:
+            ctx = t.cast(RequestContext, _cv_ctx.get())
+        request = t.cast(Request, ctx.request)
+        if request.routing_exception is not None:
+            self.raise_routing_exception(request)
+        rule = t.cast(Rule, request.url_rule)
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return self.make_default_options_response()
+        rv = self.view_functions[rule.endpoint](**request.view_args)  # type: ignore[arg-type]
+        # PERF: an ``async def`` view is detected by what it returns, so plain views pay nothing.
+        if type(rv) is types.CoroutineType:
+            rv = _run_coroutine(rv)
+        return rv
+
+    def raise_routing_exception(self, request: Request) -> t.NoReturn:
+        raise t.cast(HTTPException, request.routing_exception)
+
+    def make_default_options_response(self) -> Response:
+        """The answer to an automatic OPTIONS request: an empty body and an ``Allow`` header."""
+        request = t.cast(Request, t.cast(RequestContext, _cv_ctx.get()).request)
+        url_map = self.url_map
+        if url_map.host_matching:
+            methods = url_map.allowed_methods(request.path, host=request.host.lower())
+        elif self.subdomain_matching:
+            methods = url_map.allowed_methods(request.path, subdomain=self._subdomain(request))
+        else:
+            methods = url_map.allowed_methods(
+                request.path, subdomain=url_map.default_subdomain or ""
+            )
+        rv = self.response_class()
+        rv.headers["Allow"] = ", ".join(methods)
+        return rv
+
+    def finalize_request(
+        self,
+        rv: t.Any,
+        from_error_handler: bool = False,
+        ctx: RequestContext | None = None,
+    ) -> Response:
+        """Turn a view's return value into a response and run the after-request processing."""
+        response = self.make_response(rv)
+        try:
+            response = self.process_response(response, ctx)
+            if signals.request_finished.receivers:
+                signals.request_finished.send(
+                    self, _async_wrapper=self.ensure_sync, response=response
+                )
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+        return response
+
+    def process_response(self, response: Response, ctx: RequestContext | None = None) -> Response:
+        """Run ``after_this_request`` functions and after_request hooks; save the session."""
+        if ctx is None:
+            ctx = t.cast(RequestContext, _cv_ctx.get())
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        chains = self._get_chains(_rule_blueprints(ctx.request.url_rule))  # type: ignore[union-attr]
+        for func in chains.after:
+            response = func(response)
+        # PERF: the session is opened lazily; a request that never touched it and sent no
+        # session cookie has nothing to save.
+        session = ctx._session
+        if session is None and self.session_interface.should_open_for(self, ctx.request):
+            session = ctx.session
+        if session is not None and not self.session_interface.is_null_session(session):
+            self.session_interface.save_session(self, session, response)
+        return response
+
+    def make_response(self, rv: t.Any) -> Response:
+        """Convert a view's return value into a :attr:`response_class` instance, as Flask does."""
+        # PERF: the commonest returns first.
+        response_class = self.response_class
+        tp = type(rv)
+        if tp is str:
+            return response_class(rv)
+        if tp is response_class:
+            return t.cast(Response, rv)
+        if tp is dict or tp is list:
+            return self.json.response(rv)
+        status = headers = None
+        if isinstance(rv, tuple):
+            len_rv = len(rv)
+            if len_rv == 3:
+                rv, status, headers = rv
+            elif len_rv == 2:
+                if isinstance(rv[1], (Headers, dict, tuple, list)):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(
+                    "The view function did not return a valid response tuple."
+                    " The tuple must have the form (body, status, headers),"
+                    " (body, status), or (body, headers)."
+                )
+        if rv is None:
+            endpoint = getattr(_current_request(), "endpoint", None)
+            raise TypeError(
+                f"The view function for {endpoint!r} did not"
+                " return a valid response. The function either returned"
+                " None or ended without a return statement."
+            )
+        if not isinstance(rv, response_class):
+            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, Iterator):
+                rv = response_class(rv, status=status, headers=headers)
+                status = headers = None
+            elif isinstance(rv, (dict, list)):
+                rv = self.json.response(rv)
+            elif isinstance(rv, HTTPException):
+                rv = self._force_type(rv.get_response())
+            elif isinstance(rv, _BaseResponse):
+                rv = self._force_type(rv)
+            elif callable(rv):
+                request = _current_request()
+                if request is None or request.scope.environ is None:
+                    raise TypeError(
+                        "The view function returned a WSGI callable, but the request was not"
+                        " served through WSGI."
+                    )
+                body, wsgi_status, wsgi_headers = run_wsgi_app(rv, request.scope.environ)
+                rv = response_class(body, status=wsgi_status, headers=wsgi_headers)
+            else:
+                raise TypeError(
+                    "The view function did not return a valid"
+                    " response. The return type must be a string,"
+                    " dict, list, tuple with headers or status,"
+                    " Response instance, or WSGI callable, but it"
+                    f" was a {type(rv).__name__}."
+                )
+        rv = t.cast(Response, rv)
+        if status is not None:
+            if isinstance(status, (str, bytes, bytearray)):
+                rv.status = status  # type: ignore[assignment]
+            else:
+                rv.status_code = status
+        if headers:
+            rv.headers.update(headers)
+        return rv
+
+    def _force_type(self, response: t.Any) -> Response:
+        if isinstance(response, self.response_class):
+            return response
+        new = self.response_class(
+            response.response,
+            status=response.status,
+            headers=response.headers,
+            direct_passthrough=response.direct_passthrough,
+        )
+        new._on_close.extend(response._on_close)
+        return new
+
+    # -- Errors ----------------------------------------------------------------------------------
+
+    def _find_error_handler(
+        self, e: Exception, blueprints: t.Sequence[str]
+    ) -> t.Callable[[t.Any], t.Any] | None:
+        exc_class, code = self._get_exc_class_and_code(type(e))
+        names = (*blueprints, None)
+        spec = self.error_handler_spec
+        for c in (code, None) if code is not None else (None,):
+            for name in names:
+                if name not in spec:
+                    continue
+                handler_map = spec[name].get(c)
+                if not handler_map:
+                    continue
+                for cls in exc_class.__mro__:
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP error should propagate as an exception rather than become a page."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
+            return True
+        if trap_bad_request:
+            return isinstance(e, BadRequest)
+        return False
+
+    def handle_http_exception(self, e: HTTPException) -> t.Any:
+        """Run the error handler registered for an HTTP error, or return it as the response."""
+        if e.code is None:
+            return e
+        if isinstance(e, RequestRedirect):
+            return e
+        handler = self._find_error_handler(e, _current_blueprints())
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)
+
+    def handle_user_exception(self, e: Exception) -> t.Any:
+        """Handle an exception raised while dispatching: HTTP errors become pages, others go to
+        their handler or on to :meth:`handle_exception`."""
+        if isinstance(e, BadRequestKeyError) and (self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]):
+            e.show_exception = True
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)
+        handler = self._find_error_handler(e, _current_blueprints())
+        if handler is None:
+            raise e
+        return self.ensure_sync(handler)(e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Handle an unhandled exception: re-raise it when propagating, else log it and answer
+        500 (through the 500 handler, if any) without any detail of the error."""
+        exc_info = sys.exc_info()
+        if signals.got_request_exception.receivers:
+            signals.got_request_exception.send(
+                self, _async_wrapper=self.ensure_sync, exception=e
+            )
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            if exc_info[1] is e:
+                raise
+            raise e
+        self.log_exception(exc_info)
+        server_error: t.Any = InternalServerError(original_exception=e)
+        handler = self._find_error_handler(server_error, _current_blueprints())
+        if handler is not None:
+            server_error = self.ensure_sync(handler)(server_error)
+        return self.finalize_request(server_error, from_error_handler=True)
+
+    def log_exception(self, exc_info: t.Any) -> None:
+        request = _current_request()
+        where = f" on {request.path} [{request.method}]" if request is not None else ""
+        self.logger.error(f"Exception{where}", exc_info=exc_info)
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Whether teardown functions should be told about ``error``; False by default."""
+        return False
+
+    # -- Teardown --------------------------------------------------------------------------------
+
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run the teardown_request functions (innermost blueprint first, app last)."""
+        ctx = _cv_ctx.get()
+        chains = self._get_chains(_rule_blueprints(getattr(ctx.request, "url_rule", None)))
+        for func in chains.teardown:
+            func(exc)
+        if signals.request_tearing_down.receivers:
+            signals.request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run the teardown_appcontext functions, last registered first."""
+        for func in reversed(self.teardown_appcontext_funcs):
+            self.ensure_sync(func)(exc)
+        if signals.appcontext_tearing_down.receivers:
+            signals.appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+
+    # -- URL building ------------------------------------------------------------------------------
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
+        """Let the ``url_defaults`` functions fill in ``values`` for ``endpoint``."""
+        names: t.Iterable[str | None] = (None,)
+        if "." in endpoint:
+            names = chain(names, reversed(_split_blueprint_path(endpoint.rpartition(".")[0])))
+        for name in names:
+            if name in self.url_default_functions:
+                for func in self.url_default_functions[name]:
+                    func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
+    ) -> str:
+        """Give ``url_build_error_handlers`` a chance, then re-raise the :class:`BuildError`."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: t.Any,
+    ) -> str:
+        """Build the URL of an endpoint; see :func:`kolba.url_for`."""
+        from .urlbuild import build_url
+
+        return build_url(
+            self,
+            endpoint,
+            _anchor=_anchor,
+            _method=_method,
+            _scheme=_scheme,
+            _external=_external,
+            values=values,
+        )
+
+    # -- Helpers -----------------------------------------------------------------------------------
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response using :attr:`response_class`; see :func:`kolba.redirect`."""
+        from .helpers import _redirect
+
+        return _redirect(location, code=code, Response=self.response_class)
+
+
+def _run_coroutine(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    coro.close()
+    raise RuntimeError(
+        "An async view or hook was called from a thread that is already running an event loop;"
+        " under WSGI, run Kolba in a worker thread."
+    )
+
+
+def _current_request() -> Request | None:
+    ctx = _cv_ctx.get(None)
+    return None if ctx is None else t.cast(Request | None, ctx.request)
+
+
+def _current_blueprints() -> tuple[str, ...]:
+    request = _current_request()
+    if request is None:
+        return ()
+    return _rule_blueprints(request.url_rule)

@@ -1,0 +1,139 @@
+"""Helpers used in views: ``url_for``, ``redirect``, ``abort``, ``make_response``, streaming."""
+
+from __future__ import annotations
+
+import typing as t
+from functools import update_wrapper
+
+from markupsafe import escape
+
+from .globals import _cv_ctx, current_app
+from .http.exceptions import abort as _plain_abort
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .wrappers import Response
+
+
+def url_for(
+    endpoint: str,
+    *,
+    _anchor: str | None = None,
+    _method: str | None = None,
+    _scheme: str | None = None,
+    _external: bool | None = None,
+    **values: t.Any,
+) -> str:
+    """The URL of ``endpoint`` with ``values`` filled in.
+
+    Values the rule does not use go to the query string. ``.name`` is relative to the current
+    blueprint. Inside a request the URL is relative (``_external=True`` for an absolute one);
+    outside, it is absolute and needs ``SERVER_NAME``.
+    """
+    return current_app.url_for(
+        endpoint,
+        _anchor=_anchor,
+        _method=_method,
+        _scheme=_scheme,
+        _external=_external,
+        **values,
+    )
+
+
+def _safe_location(location: str) -> str:
+    # A CR, LF or other control character in a target (often taken from user input) would split
+    # the header; percent-encode it instead of refusing the redirect.
+    if location.isprintable():
+        return location
+    return "".join(f"%{ord(c):02X}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in location)
+
+
+def _redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
+    if Response is None:
+        from .wrappers import Response
+    location = _safe_location(str(location))
+    html_location = escape(location)
+    response = Response(
+        "<!doctype html>\n"
+        "<html lang=en>\n"
+        "<title>Redirecting...</title>\n"
+        "<h1>Redirecting...</h1>\n"
+        "<p>You should be redirected automatically to the target URL: "
+        f'<a href="{html_location}">{html_location}</a>. If not, click the link.\n',
+        code,
+        mimetype="text/html",
+    )
+    response.headers["Location"] = location
+    return response
+
+
+def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
+    """A response redirecting to ``location`` (301, 302, 303, 307 or 308).
+
+    A non-ASCII target is sent percent-encoded; control characters are encoded, never sent raw.
+    """
+    ctx = _cv_ctx.get(None)
+    if ctx is not None and Response is None:
+        return ctx.app.redirect(location, code=code)
+    return _redirect(location, code=code, Response=Response)
+
+
+def abort(code: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+    """Raise the HTTP error for ``code`` (or a response), with the app's aborter if any."""
+    ctx = _cv_ctx.get(None)
+    if ctx is not None:
+        ctx.app.aborter(code, *args, **kwargs)
+    _plain_abort(code, *args, **kwargs)
+
+
+def make_response(*args: t.Any) -> Response:
+    """Build a response from a view-style return value, to change it before returning it."""
+    if not args:
+        return current_app.response_class()
+    if len(args) == 1:
+        args = args[0]
+    return current_app.make_response(args)
+
+
+def stream_with_context(
+    generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
+) -> t.Iterator[t.AnyStr]:
+    """Keep the request context pushed while a streamed response's generator runs.
+
+    Usable on a generator, or as a decorator on a generator function.
+    """
+    try:
+        gen = iter(generator_or_function)  # type: ignore[arg-type]
+    except TypeError:
+        func = t.cast(t.Callable[..., t.Iterator[t.AnyStr]], generator_or_function)
+
+        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return stream_with_context(func(*args, **kwargs))
+
+        return update_wrapper(decorator, func)  # type: ignore[return-value]
+
+    def generator() -> t.Iterator[t.AnyStr | None]:
+        ctx = _cv_ctx.get(None)
+        if ctx is None or ctx.request is None:
+            raise RuntimeError(
+                "'stream_with_context' can only be used when a request"
+                " context is active, such as in a view function."
+            )
+        with ctx:
+            yield None
+            try:
+                yield from gen
+            finally:
+                close = getattr(gen, "close", None)
+                if close is not None:
+                    close()
+
+    wrapped_g = generator()
+    next(wrapped_g)
+    return wrapped_g  # type: ignore[return-value]
+
+
+def get_debug_flag() -> bool:
+    """Whether ``KOLBA_DEBUG`` asks for debug mode."""
+    import os
+
+    return os.environ.get("KOLBA_DEBUG", "").lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,35 @@
+"""Signals sent by Kolba, with the names and arguments Flask's have (blinker).
+
+Each is sent only when it has receivers (``if signal.receivers: signal.send(...)``), so an app that
+listens to nothing pays nothing for them.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+template_rendered = _signals.signal("template-rendered")
+before_render_template = _signals.signal("before-render-template")
+request_started = _signals.signal("request-started")
+request_finished = _signals.signal("request-finished")
+request_tearing_down = _signals.signal("request-tearing-down")
+got_request_exception = _signals.signal("got-request-exception")
+appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
+appcontext_pushed = _signals.signal("appcontext-pushed")
+appcontext_popped = _signals.signal("appcontext-popped")
+message_flashed = _signals.signal("message-flashed")
+
+__all__ = [
+    "template_rendered",
+    "before_render_template",
+    "request_started",
+    "request_finished",
+    "request_tearing_down",
+    "got_request_exception",
+    "appcontext_tearing_down",
+    "appcontext_pushed",
+    "appcontext_popped",
+    "message_flashed",
+]

@@ -1,0 +1,143 @@
+"""The application's request and response classes: the HTTP layer's, wired to the app.
+
+They add what only an application knows: the matched rule and view arguments, limits and JSON
+from the app's configuration, and Flask's defaults (``text/html`` responses).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from .globals import _cv_ctx
+from .http import request as _http_request
+from .http import response as _http_response
+from .http.exceptions import BadRequest, HTTPException
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .routing import Rule
+
+
+def _config_value(name: str, default: t.Any) -> t.Any:
+    ctx = _cv_ctx.get(None)
+    if ctx is None:
+        return default
+    return ctx.app.config.get(name, default)
+
+
+class Request(_http_request.Request):
+    """The request object of a Kolba app (``kolba.request``)."""
+
+    #: The rule that matched; None before matching or when routing failed.
+    url_rule: Rule | None = None
+    #: The converted URL values passed to the view.
+    view_args: dict[str, t.Any] | None = None
+    #: The routing error (404, 405, redirect) raised when the view would be dispatched.
+    routing_exception: HTTPException | None = None
+
+    @property  # type: ignore[override]
+    def max_content_length(self) -> int | None:
+        """``MAX_CONTENT_LENGTH`` unless set on this request."""
+        value = self.__dict__.get("_max_content_length", _unset)
+        if value is _unset:
+            return _config_value("MAX_CONTENT_LENGTH", None)  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self.__dict__["_max_content_length"] = value
+
+    @property  # type: ignore[override]
+    def max_form_memory_size(self) -> int | None:
+        """``MAX_FORM_MEMORY_SIZE`` unless set on this request."""
+        value = self.__dict__.get("_max_form_memory_size", _unset)
+        if value is _unset:
+            return _config_value("MAX_FORM_MEMORY_SIZE", 500_000)  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return]
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self.__dict__["_max_form_memory_size"] = value
+
+    @property  # type: ignore[override]
+    def max_form_parts(self) -> int | None:
+        """``MAX_FORM_PARTS`` unless set on this request."""
+        value = self.__dict__.get("_max_form_parts", _unset)
+        if value is _unset:
+            return _config_value("MAX_FORM_PARTS", 1_000)  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return]
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self.__dict__["_max_form_parts"] = value
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule."""
+        rule = self.url_rule
+        return rule.endpoint if rule is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The name of the (innermost) blueprint of the matched endpoint."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The matched blueprint and its parents, innermost first."""
+        name = self.blueprint
+        if name is None:
+            return []
+        out = [name]
+        while "." in name:
+            name = name.rpartition(".")[0]
+            out.append(name)
+        return out
+
+    def _load_json(self, data: bytes) -> t.Any:
+        ctx = _cv_ctx.get(None)
+        if ctx is None:
+            return super()._load_json(data)
+        return ctx.app.json.loads(data)
+
+    def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
+        """Outside debug mode a JSON error is a plain 400 that says nothing of the parser."""
+        try:
+            return super().on_json_loading_failed(e)
+        except BadRequest as ebr:
+            ctx = _cv_ctx.get(None)
+            if ctx is not None and ctx.app.debug:
+                raise
+            raise BadRequest() from ebr
+
+
+class Response(_http_response.Response):
+    """The response class of a Kolba app: ``text/html`` by default, as in Flask."""
+
+    default_mimetype: str | None = "text/html"
+
+    @property  # type: ignore[override]
+    def max_cookie_size(self) -> int:
+        """``MAX_COOKIE_SIZE`` of the current app (4093 outside an app context)."""
+        return _config_value("MAX_COOKIE_SIZE", 4093)  # type: ignore[no-any-return]
+
+    def get_json(self, force: bool = False, silent: bool = False) -> t.Any:
+        if not (force or self.is_json):
+            if not silent:
+                raise ValueError("The response is not JSON (its mimetype is not application/json).")
+            return None
+        ctx = _cv_ctx.get(None)
+        data = self.get_data()
+        try:
+            if ctx is not None:
+                return ctx.app.json.loads(data)
+            return self.json_module.loads(data)
+        except ValueError:
+            if not silent:
+                raise
+            return None
+
+
+_unset = object()

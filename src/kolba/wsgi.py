@@ -1,0 +1,159 @@
+"""The WSGI adapter: an environ becomes a :class:`~kolba.http.scope.Scope`, a response is sent.
+
+This is the only module of Kolba that reads a WSGI environ (besides the test client and dev
+server, which build them).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from .http.scope import Scope
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .http.response import Response
+
+WSGIEnvironment = dict[str, t.Any]
+StartResponse = t.Callable[..., t.Callable[[bytes], object]]
+WSGIApplication = t.Callable[[WSGIEnvironment, StartResponse], t.Iterable[bytes]]
+
+_special_headers = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+
+
+def _decode(value: str) -> str:
+    # PEP 3333 carries bytes in latin-1 strings; paths are UTF-8 on the wire.
+    if value.isascii():
+        return value
+    return value.encode("latin-1").decode("utf-8", "replace")
+
+
+class WSGIScope(Scope):
+    """A :class:`Scope` read from a WSGI environ.
+
+    PERF: only the method and path are read up front; everything else is looked up in the
+    environ when the request asks for it.
+    """
+
+    __slots__ = ("environ", "method", "path")
+
+    def __init__(self, environ: WSGIEnvironment) -> None:
+        self.environ = environ
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        self.path = _decode(environ.get("PATH_INFO", ""))
+
+    @property  # type: ignore[override]
+    def root_path(self) -> str:
+        return _decode(self.environ.get("SCRIPT_NAME", ""))
+
+    @property  # type: ignore[override]
+    def query_string(self) -> bytes:
+        return self.environ.get("QUERY_STRING", "").encode("latin-1", "replace")
+
+    @property  # type: ignore[override]
+    def scheme(self) -> str:
+        return t.cast(str, self.environ.get("wsgi.url_scheme", "http"))
+
+    @property  # type: ignore[override]
+    def server(self) -> tuple[str, int | None] | None:
+        name = self.environ.get("SERVER_NAME")
+        if not name:
+            return None
+        port = self.environ.get("SERVER_PORT")
+        try:
+            return name, int(port) if port else None
+        except ValueError:
+            return name, None
+
+    @property  # type: ignore[override]
+    def client(self) -> tuple[str, int] | None:
+        addr = self.environ.get("REMOTE_ADDR")
+        if addr is None:
+            return None
+        try:
+            port = int(self.environ.get("REMOTE_PORT") or 0)
+        except ValueError:
+            port = 0
+        return addr, port
+
+    @property  # type: ignore[override]
+    def http_version(self) -> str:
+        return t.cast(str, self.environ.get("SERVER_PROTOCOL", "HTTP/1.1"))
+
+    @property  # type: ignore[override]
+    def input_terminated(self) -> bool:
+        return bool(self.environ.get("wsgi.input_terminated"))
+
+    def header(self, name: str) -> str | None:
+        if name == "content-type":
+            return self.environ.get("CONTENT_TYPE")
+        if name == "content-length":
+            return self.environ.get("CONTENT_LENGTH") or None
+        return self.environ.get("HTTP_" + name.upper().replace("-", "_"))
+
+    def header_items(self) -> list[tuple[str, str]]:
+        items = []
+        for key, value in self.environ.items():
+            if key.startswith("HTTP_"):
+                if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                    continue
+                items.append((key[5:].replace("_", "-").title(), _decode(value)))
+            elif key in _special_headers and value:
+                items.append((_special_headers[key], _decode(value)))
+        return items
+
+    def body(self) -> t.IO[bytes]:
+        return t.cast(t.IO[bytes], self.environ["wsgi.input"])
+
+
+def send(
+    response: Response, environ: WSGIEnvironment, start_response: StartResponse
+) -> t.Iterable[bytes]:
+    """Start a response on a WSGI server and return the body iterable."""
+    status, headers, body = response.prepare(environ.get("REQUEST_METHOD", "GET").upper())
+    start_response(status, headers)
+    return body
+
+
+def run_wsgi_app(
+    app: WSGIApplication, environ: WSGIEnvironment, buffered: bool = False
+) -> tuple[t.Iterable[bytes], str, list[tuple[str, str]]]:
+    """Call a WSGI application and capture what it returns (for views that return one)."""
+    captured: list[t.Any] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> t.Callable[[bytes], None]:
+        if exc_info is not None and captured:
+            raise exc_info[1].with_traceback(exc_info[2])
+        captured[:] = [status, headers]
+        written: list[bytes] = []
+        captured.append(written)
+        return written.append
+
+    app_rv = app(environ, start_response)
+    iterator = iter(app_rv)
+    # A WSGI app may call start_response lazily, on the first item.
+    first: list[bytes] = []
+    if not captured:
+        try:
+            first.append(next(iterator))
+        except StopIteration:
+            pass
+    if not captured:
+        raise TypeError("The WSGI application did not call start_response.")
+    status, headers, written = captured
+
+    def body() -> t.Iterator[bytes]:
+        try:
+            yield from written
+            yield from first
+            yield from iterator
+        finally:
+            close = getattr(app_rv, "close", None)
+            if close is not None:
+                close()
+
+    iterable: t.Iterable[bytes] = body()
+    if buffered:
+        iterable = list(iterable)
+    return iterable, status, headers

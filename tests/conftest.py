@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+import typing as t
+
+import pytest
+
+from kolba import Kolba
+from kolba.ctx import AppContext
+from kolba.globals import _cv_ctx
+
+
+@pytest.fixture
+def app(tmp_path: t.Any) -> Kolba:
+    """A fresh app rooted in a temporary folder, in testing mode."""
+    app = Kolba("test_app", root_path=os.fspath(tmp_path))
+    app.config.update(TESTING=True, SECRET_KEY="test key")
+    return app
+
+
+@pytest.fixture
+def client(app: Kolba) -> t.Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app: Kolba) -> t.Iterator[AppContext]:
+    with app.app_context() as ctx:
+        yield ctx
+
+
+@pytest.fixture(autouse=True)
+def _leak_detector() -> t.Iterator[None]:
+    """Fail any test that leaves an application or request context pushed."""
+    yield
+    leaks = []
+    while True:
+        ctx = _cv_ctx.get(None)
+        if ctx is None:
+            break
+        leaks.append(ctx)
+        ctx.pop()
+    assert not leaks, f"contexts left pushed: {leaks!r}"

@@ -215,7 +215,12 @@ class Kolba(Scaffold):
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
         self._chains: dict[tuple[str, ...], _Chains] = {}
-        self._sync_views: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
+        # PERF: contexts skip the teardown methods when nothing is registered, unless a
+        # subclass overrides them.
+        self._plain_teardown = (
+            type(self).do_teardown_request is Kolba.do_teardown_request
+            and type(self).do_teardown_appcontext is Kolba.do_teardown_appcontext
+        )
         self.static_host = static_host
         if static_host is not None and not host_matching:
             raise AssertionError("Invalid static_host/host_matching combination")
@@ -449,6 +454,7 @@ class Kolba(Scaffold):
             request.url_rule = rule
             request.view_args = view_args
             chains = self._get_chains(_rule_blueprints(rule))
+        ctx._chains = chains
         try:
             if signals.request_started.receivers:
                 signals.request_started.send(self, _async_wrapper=self.ensure_sync)
@@ -468,8 +474,19 @@ class Kolba(Scaffold):
         return self.finalize_request(rv, ctx=ctx)
 
     def _match(self, request: Request) -> tuple[Rule, dict[str, t.Any]]:
+        url_map = self.url_map
+        trusted = self.config["TRUSTED_HOSTS"]
         try:
-            return self._match_rule(request)
+            if trusted is not None:
+                request.trusted_hosts = trusted
+                request.host  # noqa: B018 - validate now so an untrusted host is a 400
+            if url_map.host_matching:
+                return url_map.match(request.path, request.method, host=request.host.lower())
+            if self.subdomain_matching:
+                return url_map.match(
+                    request.path, request.method, subdomain=self._subdomain(request)
+                )
+            return url_map.match(request.path, request.method, url_map.default_subdomain)
         except RequestRedirect as e:
             # The router knows only the path; the redirect goes to the full canonical URL.
             if "://" not in e.new_url:
@@ -478,20 +495,6 @@ class Kolba(Scaffold):
                 url = f"{request.scheme}://{request.host}{root}{e.new_url}"
                 e.new_url = f"{url}?{qs}" if qs else url
             raise
-
-    def _match_rule(self, request: Request) -> tuple[Rule, dict[str, t.Any]]:
-        url_map = self.url_map
-        trusted = self.config["TRUSTED_HOSTS"]
-        if trusted is not None:
-            request.trusted_hosts = trusted
-            request.host  # noqa: B018 - validate now so an untrusted host is a 400
-        if url_map.host_matching:
-            return url_map.match(request.path, request.method, host=request.host.lower())
-        if self.subdomain_matching:
-            return url_map.match(request.path, request.method, subdomain=self._subdomain(request))
-        return url_map.match(
-            request.path, request.method, subdomain=url_map.default_subdomain or ""
-        )
 
     def _subdomain(self, request: Request) -> str:
         server_name = self.config["SERVER_NAME"]
@@ -574,7 +577,9 @@ class Kolba(Scaffold):
             ctx = t.cast(RequestContext, _cv_ctx.get())
         for func in ctx._after_request_functions:
             response = self.ensure_sync(func)(response)
-        chains = self._get_chains(_rule_blueprints(ctx.request.url_rule))  # type: ignore[union-attr]
+        chains = ctx._chains
+        if chains is None:
+            chains = self._get_chains(_rule_blueprints(ctx.request.url_rule))  # type: ignore[union-attr]
         for func in chains.after:
             response = func(response)
         # PERF: the session is opened lazily; a request that never touched it and sent no
@@ -760,7 +765,9 @@ class Kolba(Scaffold):
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run the teardown_request functions (innermost blueprint first, app last)."""
         ctx = _cv_ctx.get()
-        chains = self._get_chains(_rule_blueprints(getattr(ctx.request, "url_rule", None)))
+        chains = getattr(ctx, "_chains", None)
+        if chains is None:
+            chains = self._get_chains(_rule_blueprints(getattr(ctx.request, "url_rule", None)))
         for func in chains.teardown:
             func(exc)
         if signals.request_tearing_down.receivers:

@@ -13,7 +13,12 @@ import typing as t
 from functools import update_wrapper
 
 from .globals import _cv_ctx
-from .signals import appcontext_popped, appcontext_pushed
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    request_tearing_down,
+)
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolba
@@ -127,6 +132,8 @@ class RequestContext(AppContext):
         self._cv_tokens = []
         self._owns_app_state = True
         self._after_request_functions: list[t.Callable[[Response], Response]] = []
+        #: The hook chains for the matched rule's blueprints, set by dispatch.
+        self._chains: t.Any = None
 
     @property
     def session(self) -> SessionMixin:
@@ -173,11 +180,24 @@ class RequestContext(AppContext):
             if last:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
+                # PERF: skip the teardown calls when nothing is registered and nobody listens
+                # (unless a subclass overrides them).
+                chains = self._chains
                 try:
-                    app.do_teardown_request(exc)
+                    if (
+                        chains is None
+                        or chains.teardown
+                        or request_tearing_down.receivers
+                        or not app._plain_teardown
+                    ):
+                        app.do_teardown_request(exc)
                 finally:
                     self.request.close()  # type: ignore[union-attr]
-                    if self._owns_app_state:
+                    if self._owns_app_state and (
+                        app.teardown_appcontext_funcs
+                        or appcontext_tearing_down.receivers
+                        or not app._plain_teardown
+                    ):
                         app.do_teardown_appcontext(exc)
         finally:
             ctx = _cv_ctx.get(None)

@@ -164,6 +164,21 @@ class Response:
     ) -> None:
         # PERF: the common case (a str body, no headers, default status) builds the header list
         # directly: no validation is needed for values the framework itself produces.
+        if type(response) is str and headers is None and status is None and not direct_passthrough:
+            body = response.encode()
+            if content_type is None:
+                content_type = get_content_type(mimetype or self.default_mimetype or "text/plain")
+            self.headers = Headers._from_trusted(
+                [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+            )
+            self.response = [body]
+            self._status = "200 OK"
+            self._status_code = 200
+            self.direct_passthrough = False
+            self._on_close = []
+            if not self.automatically_set_content_length:
+                self.headers._list.pop()
+            return
         if headers is None:
             pairs: list[tuple[str, str]] = []
             self.headers = Headers._from_trusted(pairs)

@@ -115,6 +115,51 @@ def _default(o: t.Any) -> t.Any:
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
 
 
+def _make_encoder(
+    ensure_ascii: bool, sort_keys: bool, default: t.Callable[[t.Any], t.Any], indent: bool
+) -> t.Callable[[t.Any], str]:
+    """An ``obj -> str`` function equal to ``json.dumps`` with these settings, built once.
+
+    PERF: for compact output this holds the C encoder itself; :class:`json.JSONEncoder` would
+    build a new one on every call. Circular references are not tracked (a cycle raises
+    RecursionError instead of ValueError), because a shared marker dict is not thread-safe.
+    """
+    if not indent:
+        try:
+            from json.encoder import (
+                c_make_encoder,
+                encode_basestring,
+                encode_basestring_ascii,
+            )
+        except ImportError:  # pragma: no cover - not CPython
+            c_make_encoder = None
+        if c_make_encoder is not None and encode_basestring_ascii is not None:
+            c_encode = c_make_encoder(
+                None,
+                default,
+                encode_basestring_ascii if ensure_ascii else encode_basestring,
+                None,
+                ":",
+                ",",
+                sort_keys,
+                False,
+                True,
+            )
+
+            def encode(obj: t.Any) -> str:
+                return "".join(c_encode(obj, 0))
+
+            return encode
+    encoder = json.JSONEncoder(
+        ensure_ascii=ensure_ascii,
+        sort_keys=sort_keys,
+        default=default,
+        indent=2 if indent else None,
+        separators=None if indent else (",", ":"),
+    )
+    return encoder.encode
+
+
 class DefaultJSONProvider(JSONProvider):
     """The stdlib :mod:`json` provider with Flask's defaults and extra types.
 
@@ -125,6 +170,10 @@ class DefaultJSONProvider(JSONProvider):
 
     #: Serializes the types :mod:`json` does not know; replace to add more.
     default: t.Callable[[t.Any], t.Any] = staticmethod(_default)
+
+    def __init__(self, app: Kolba | _App) -> None:
+        super().__init__(app)
+        self._encoders: dict[tuple[t.Any, ...], t.Callable[[t.Any], str]] = {}
 
     #: Escape non-ASCII as ``\\uXXXX``, so output survives any transport charset.
     ensure_ascii = True
@@ -166,12 +215,20 @@ class DefaultJSONProvider(JSONProvider):
         :param kwargs: Items to send as an object.
         """
         obj = self._prepare_response_obj(args, kwargs)
-        dump_args: dict[str, t.Any] = {}
-
-        if (self.compact is None and self._app.debug) or self.compact is False:
+        indent = (self.compact is None and self._app.debug) or self.compact is False
+        if type(self).dumps is DefaultJSONProvider.dumps:
+            # PERF: reuse an encoder built for the current settings instead of letting
+            # json.dumps build one per call (most of the cost of a small response).
+            key = (self.ensure_ascii, self.sort_keys, self.default, indent)
+            encode = self._encoders.get(key)
+            if encode is None:
+                if len(self._encoders) > 16:
+                    self._encoders.clear()
+                encode = self._encoders[key] = _make_encoder(*key)
+            body = encode(obj)
+        elif indent:
             # json.dumps with an indent already uses "," and ": " separators.
-            dump_args["indent"] = 2
+            body = self.dumps(obj, indent=2)
         else:
-            dump_args["separators"] = (",", ":")
-
-        return self._app.response_class(f"{self.dumps(obj, **dump_args)}\n", mimetype=self.mimetype)
+            body = self.dumps(obj, separators=(",", ":"))
+        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)

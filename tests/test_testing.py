@@ -531,10 +531,13 @@ def test_set_get_delete_cookie() -> None:
 
 
 def test_cookie_expiry_by_max_age_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
-    import kolba.testing as testing
+    import kolba.testing.client as client_module
+    import kolba.testing.cookies as cookies_module
 
     now = [1_000_000.0]
-    monkeypatch.setattr(testing, "time", lambda: now[0])
+    # The jar sets a cookie's expiry and checks it in two modules; both must see the clock.
+    monkeypatch.setattr(cookies_module, "time", lambda: now[0])
+    monkeypatch.setattr(client_module, "time", lambda: now[0])
     client = KolbaClient(cookie_app)
     client.set_cookie("short", "1", max_age=10)
     assert client.get("/").text == "short=1"

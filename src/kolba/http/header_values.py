@@ -40,7 +40,6 @@ _charset_value_re = re.compile(
     r"([\w!#$%&*+\-.^`|~]*)'[\w!#$%&*+\-.^`|~]*'([\w!#$%&'*+\-.^`|~]+)", re.ASCII
 )
 _continuation_re = re.compile(r"\*(\d+)$", re.ASCII)
-_q_value_re = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
 
 
 def find_closing_quote(value: str, start: int, unclosed_from: int = -1) -> int:

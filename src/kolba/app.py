@@ -31,11 +31,11 @@ from .http.exceptions import (
     HTTPException,
     InternalServerError,
 )
+from .http.response import Response as _BaseResponse
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .routing import BuildError, Map, RequestRedirect, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
-from .http.response import Response as _BaseResponse
 from .wrappers import Request, Response
 from .wsgi import WSGIScope, run_wsgi_app, send
 
@@ -133,9 +133,10 @@ class Kolba(Scaffold):
     session_interface: SessionInterface = SecureCookieSessionInterface()
 
     testing = ConfigAttribute[bool]("TESTING")
-    secret_key = ConfigAttribute[t.Union[str, bytes, None]]("SECRET_KEY")
+    secret_key = ConfigAttribute["str | bytes | None"]("SECRET_KEY")
     permanent_session_lifetime = ConfigAttribute[timedelta](
-        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta
+        "PERMANENT_SESSION_LIFETIME",
+        get_converter=_make_timedelta,  # type: ignore[arg-type]
     )
 
     default_config = ImmutableDict(
@@ -228,7 +229,7 @@ class Kolba(Scaffold):
     # -- Identity and configuration --------------------------------------------------------------
 
     @property
-    def name(self) -> str:
+    def name(self) -> str:  # type: ignore[override]
         """The application's name: the import name, or the script's name when run as main."""
         if self.import_name == "__main__":
             fn: str | None = getattr(sys.modules["__main__"], "__file__", None)
@@ -401,7 +402,9 @@ class Kolba(Scaffold):
         """A client that sends requests to this app in-process, with a cookie jar."""
         cls = self.test_client_class
         if cls is None:
-            from .testing import KolbaClient as cls
+            from .testing import KolbaClient
+
+            cls = KolbaClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     # -- The request hot path --------------------------------------------------------------------
@@ -566,9 +569,7 @@ class Kolba(Scaffold):
         except Exception:
             if not from_error_handler:
                 raise
-            self.logger.exception(
-                "Request finalizing failed with an error while handling an error"
-            )
+            self.logger.exception("Request finalizing failed with an error while handling an error")
         return response
 
     def process_response(self, response: Response, ctx: RequestContext | None = None) -> Response:
@@ -585,7 +586,9 @@ class Kolba(Scaffold):
         # PERF: the session is opened lazily; a request that never touched it and sent no
         # session cookie has nothing to save.
         session = ctx._session
-        if session is None and self.session_interface.should_open_for(self, ctx.request):
+        if session is None and self.session_interface.should_open_for(
+            self, t.cast(Request, ctx.request)
+        ):
             session = ctx.session
         if session is not None and not self.session_interface.is_null_session(session):
             self.session_interface.save_session(self, session, response)
@@ -601,7 +604,7 @@ class Kolba(Scaffold):
         if tp is response_class:
             return t.cast(Response, rv)
         if tp is dict or tp is list:
-            return self.json.response(rv)
+            return t.cast(Response, self.json.response(rv))
         status = headers = None
         if isinstance(rv, tuple):
             len_rv = len(rv)
@@ -655,12 +658,12 @@ class Kolba(Scaffold):
         rv = t.cast(Response, rv)
         if status is not None:
             if isinstance(status, (str, bytes, bytearray)):
-                rv.status = status  # type: ignore[assignment]
+                rv.status = status.decode("latin-1") if not isinstance(status, str) else status
             else:
                 rv.status_code = status
         if headers:
             rv.headers.update(headers)
-        return rv
+        return t.cast(Response, rv)
 
     def _force_type(self, response: t.Any) -> Response:
         if isinstance(response, self.response_class):
@@ -720,7 +723,9 @@ class Kolba(Scaffold):
     def handle_user_exception(self, e: Exception) -> t.Any:
         """Handle an exception raised while dispatching: HTTP errors become pages, others go to
         their handler or on to :meth:`handle_exception`."""
-        if isinstance(e, BadRequestKeyError) and (self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]):
+        if isinstance(e, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
             e.show_exception = True
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return self.handle_http_exception(e)
@@ -734,9 +739,7 @@ class Kolba(Scaffold):
         500 (through the 500 handler, if any) without any detail of the error."""
         exc_info = sys.exc_info()
         if signals.got_request_exception.receivers:
-            signals.got_request_exception.send(
-                self, _async_wrapper=self.ensure_sync, exception=e
-            )
+            signals.got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
             propagate = self.testing or self.debug
@@ -854,7 +857,7 @@ def _run_coroutine(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
 
 def _current_request() -> Request | None:
     ctx = _cv_ctx.get(None)
-    return None if ctx is None else t.cast(Request | None, ctx.request)
+    return None if ctx is None else ctx.request
 
 
 def _current_blueprints() -> tuple[str, ...]:

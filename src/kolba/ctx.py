@@ -33,6 +33,16 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 class _AppCtxGlobals:
     """The ``g`` namespace: a plain object for data that lives as long as one context."""
 
+    # Declared so type checkers accept ``g.anything = value``.
+    def __setattr__(self, name: str, value: t.Any) -> None:
+        self.__dict__[name] = value
+
+    def __delattr__(self, name: str) -> None:
+        try:
+            del self.__dict__[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
     def __getattr__(self, name: str) -> t.Any:
         try:
             return self.__dict__[name]
@@ -214,7 +224,8 @@ class RequestContext(AppContext):
         return self
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.request.url!r} [{self.request.method}] of {self.app.name}>"  # type: ignore[union-attr]
+        request = t.cast("Request", self.request)
+        return f"<{type(self).__name__} {request.url!r} [{request.method}] of {self.app.name}>"
 
 
 def has_request_context() -> bool:

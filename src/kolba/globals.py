@@ -12,7 +12,7 @@ from contextvars import ContextVar
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import Kolba
-    from .ctx import _AppCtxGlobals, AppContext
+    from .ctx import AppContext, _AppCtxGlobals
     from .sessions import SessionMixin
     from .wrappers import Request
 

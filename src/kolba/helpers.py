@@ -49,7 +49,9 @@ def _safe_location(location: str) -> str:
 
 def _redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
     if Response is None:
-        from .wrappers import Response
+        from .wrappers import Response as _Response
+
+        Response = _Response
     location = _safe_location(str(location))
     html_location = escape(location)
     response = Response(
@@ -94,9 +96,21 @@ def make_response(*args: t.Any) -> Response:
     return current_app.make_response(args)
 
 
+@t.overload
+def stream_with_context(
+    generator_or_function: t.Iterator[t.AnyStr],
+) -> t.Iterator[t.AnyStr]: ...
+
+
+@t.overload
+def stream_with_context(
+    generator_or_function: t.Callable[..., t.Iterator[t.AnyStr]],
+) -> t.Callable[..., t.Iterator[t.AnyStr]]: ...
+
+
 def stream_with_context(
     generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
-) -> t.Iterator[t.AnyStr]:
+) -> t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]]:
     """Keep the request context pushed while a streamed response's generator runs.
 
     Usable on a generator, or as a decorator on a generator function.
@@ -109,7 +123,7 @@ def stream_with_context(
         def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
             return stream_with_context(func(*args, **kwargs))
 
-        return update_wrapper(decorator, func)  # type: ignore[return-value]
+        return update_wrapper(decorator, func)
 
     def generator() -> t.Iterator[t.AnyStr | None]:
         ctx = _cv_ctx.get(None)

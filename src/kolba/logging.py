@@ -16,7 +16,7 @@ class _WSGIErrorsStream:
     """Write to the current request's ``wsgi.errors`` when there is one, else to stderr."""
 
     def write(self, s: str) -> int:
-        return t.cast(int, self._stream().write(s))
+        return self._stream().write(s)
 
     def flush(self) -> None:
         self._stream().flush()
@@ -32,7 +32,7 @@ class _WSGIErrorsStream:
 
 wsgi_errors_stream = _WSGIErrorsStream()
 
-default_handler = logging.StreamHandler(wsgi_errors_stream)  # type: ignore[arg-type]
+default_handler = logging.StreamHandler(wsgi_errors_stream)
 default_handler.setFormatter(
     logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
 )

@@ -114,7 +114,7 @@ def get_root_path(import_name: str) -> str:
                 " In this case the root path needs to be explicitly"
                 " provided."
             )
-    return os.path.dirname(os.path.abspath(filepath))
+    return os.path.dirname(os.path.abspath(t.cast(str, filepath)))
 
 
 class Scaffold:
@@ -133,7 +133,7 @@ class Scaffold:
         root_path: str | None = None,
     ) -> None:
         self.import_name = import_name
-        self.static_folder = static_folder  # type: ignore[assignment]
+        self.static_folder = static_folder
         self.static_url_path = static_url_path
         self.template_folder = template_folder
         if root_path is None:
@@ -146,20 +146,18 @@ class Scaffold:
         self.before_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(
             list
         )
-        self.after_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(
+        self.after_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(list)
+        self.teardown_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(
             list
-        )
-        self.teardown_request_funcs: dict[str | None, list[t.Callable[..., t.Any]]] = (
-            defaultdict(list)
         )
         self.template_context_processors: dict[str | None, list[t.Callable[..., t.Any]]] = (
             defaultdict(list)
         )
-        self.url_value_preprocessors: dict[str | None, list[t.Callable[..., t.Any]]] = (
-            defaultdict(list)
+        self.url_value_preprocessors: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(
+            list
         )
-        self.url_default_functions: dict[str | None, list[t.Callable[..., t.Any]]] = (
-            defaultdict(list)
+        self.url_default_functions: dict[str | None, list[t.Callable[..., t.Any]]] = defaultdict(
+            list
         )
 
     def __repr__(self) -> str:

@@ -108,7 +108,7 @@ class NullSession(SecureCookieSession):
             "application to something unique and secret."
         )
 
-    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
     del _fail
 
 
@@ -258,7 +258,7 @@ class SecureCookieSessionInterface(SessionInterface):
         val = s.dumps(dict(session))
         response.set_cookie(
             name,
-            val,  # type: ignore[arg-type]
+            val,
             expires=expires,
             httponly=httponly,
             domain=domain,

@@ -36,7 +36,7 @@ def build_url(
     request = ctx.request if ctx is not None and ctx.app is app else None
     if request is not None:
         if endpoint[:1] == ".":
-            blueprint_name = request.blueprint  # type: ignore[attr-defined]
+            blueprint_name = request.blueprint
             if blueprint_name is not None:
                 endpoint = f"{blueprint_name}{endpoint}"
             else:
@@ -49,7 +49,7 @@ def build_url(
         script_name = request.root_path
         url_scheme = request.scheme
         if app.subdomain_matching and not url_map.host_matching:
-            subdomain = app._subdomain(request)  # type: ignore[arg-type]
+            subdomain = app._subdomain(request)
         else:
             subdomain = url_map.default_subdomain or ""
     else:

@@ -34,7 +34,7 @@ class Request(_http_request.Request):
     #: The routing error (404, 405, redirect) raised when the view would be dispatched.
     routing_exception: HTTPException | None = None
 
-    @property  # type: ignore[override]
+    @property
     def max_content_length(self) -> int | None:
         """``MAX_CONTENT_LENGTH`` unless set on this request."""
         value = self.__dict__.get("_max_content_length", _unset)
@@ -46,7 +46,7 @@ class Request(_http_request.Request):
     def max_content_length(self, value: int | None) -> None:
         self.__dict__["_max_content_length"] = value
 
-    @property  # type: ignore[override]
+    @property
     def max_form_memory_size(self) -> int | None:
         """``MAX_FORM_MEMORY_SIZE`` unless set on this request."""
         value = self.__dict__.get("_max_form_memory_size", _unset)
@@ -58,7 +58,7 @@ class Request(_http_request.Request):
     def max_form_memory_size(self, value: int | None) -> None:
         self.__dict__["_max_form_memory_size"] = value
 
-    @property  # type: ignore[override]
+    @property
     def max_form_parts(self) -> int | None:
         """``MAX_FORM_PARTS`` unless set on this request."""
         value = self.__dict__.get("_max_form_parts", _unset)
@@ -118,8 +118,8 @@ class Response(_http_response.Response):
 
     default_mimetype: str | None = "text/html"
 
-    @property  # type: ignore[override]
-    def max_cookie_size(self) -> int:
+    @property
+    def max_cookie_size(self) -> int:  # type: ignore[override]
         """``MAX_COOKIE_SIZE`` of the current app (4093 outside an app context)."""
         return _config_value("MAX_COOKIE_SIZE", 4093)  # type: ignore[no-any-return]
 

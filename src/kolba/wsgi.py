@@ -34,65 +34,67 @@ class WSGIScope(Scope):
     environ when the request asks for it.
     """
 
-    __slots__ = ("environ", "method", "path")
+    __slots__ = ("environ", "method", "path", "_env")
 
     def __init__(self, environ: WSGIEnvironment) -> None:
         self.environ = environ
+        self._env = environ
         self.method = environ.get("REQUEST_METHOD", "GET").upper()
         self.path = _decode(environ.get("PATH_INFO", ""))
 
-    @property  # type: ignore[override]
-    def root_path(self) -> str:
-        return _decode(self.environ.get("SCRIPT_NAME", ""))
+    @property
+    def root_path(self) -> str:  # type: ignore[override]
+        return _decode(self._env.get("SCRIPT_NAME", ""))
 
-    @property  # type: ignore[override]
-    def query_string(self) -> bytes:
-        return self.environ.get("QUERY_STRING", "").encode("latin-1", "replace")
+    @property
+    def query_string(self) -> bytes:  # type: ignore[override]
+        qs: str = self._env.get("QUERY_STRING", "")
+        return qs.encode("latin-1", "replace")
 
-    @property  # type: ignore[override]
-    def scheme(self) -> str:
-        return t.cast(str, self.environ.get("wsgi.url_scheme", "http"))
+    @property
+    def scheme(self) -> str:  # type: ignore[override]
+        return t.cast(str, self._env.get("wsgi.url_scheme", "http"))
 
-    @property  # type: ignore[override]
-    def server(self) -> tuple[str, int | None] | None:
-        name = self.environ.get("SERVER_NAME")
+    @property
+    def server(self) -> tuple[str, int | None] | None:  # type: ignore[override]
+        name = self._env.get("SERVER_NAME")
         if not name:
             return None
-        port = self.environ.get("SERVER_PORT")
+        port = self._env.get("SERVER_PORT")
         try:
             return name, int(port) if port else None
         except ValueError:
             return name, None
 
-    @property  # type: ignore[override]
-    def client(self) -> tuple[str, int] | None:
-        addr = self.environ.get("REMOTE_ADDR")
+    @property
+    def client(self) -> tuple[str, int] | None:  # type: ignore[override]
+        addr = self._env.get("REMOTE_ADDR")
         if addr is None:
             return None
         try:
-            port = int(self.environ.get("REMOTE_PORT") or 0)
+            port = int(self._env.get("REMOTE_PORT") or 0)
         except ValueError:
             port = 0
         return addr, port
 
-    @property  # type: ignore[override]
-    def http_version(self) -> str:
-        return t.cast(str, self.environ.get("SERVER_PROTOCOL", "HTTP/1.1"))
+    @property
+    def http_version(self) -> str:  # type: ignore[override]
+        return t.cast(str, self._env.get("SERVER_PROTOCOL", "HTTP/1.1"))
 
-    @property  # type: ignore[override]
-    def input_terminated(self) -> bool:
-        return bool(self.environ.get("wsgi.input_terminated"))
+    @property
+    def input_terminated(self) -> bool:  # type: ignore[override]
+        return bool(self._env.get("wsgi.input_terminated"))
 
     def header(self, name: str) -> str | None:
         if name == "content-type":
-            return self.environ.get("CONTENT_TYPE")
+            return self._env.get("CONTENT_TYPE")
         if name == "content-length":
-            return self.environ.get("CONTENT_LENGTH") or None
-        return self.environ.get("HTTP_" + name.upper().replace("-", "_"))
+            return self._env.get("CONTENT_LENGTH") or None
+        return self._env.get("HTTP_" + name.upper().replace("-", "_"))
 
     def header_items(self) -> list[tuple[str, str]]:
         items = []
-        for key, value in self.environ.items():
+        for key, value in self._env.items():
             if key.startswith("HTTP_"):
                 if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
                     continue
@@ -102,7 +104,7 @@ class WSGIScope(Scope):
         return items
 
     def body(self) -> t.IO[bytes]:
-        return t.cast(t.IO[bytes], self.environ["wsgi.input"])
+        return t.cast(t.IO[bytes], self._env["wsgi.input"])
 
 
 def send(

@@ -230,7 +230,10 @@ class Request:
     def cookies(self) -> ImmutableMultiDict[str, str]:
         from .cookies import parse_cookie
 
-        return parse_cookie(self.scope.header("cookie"), cls=self.dict_storage_class)
+        return t.cast(
+            "ImmutableMultiDict[str, str]",
+            parse_cookie(self.scope.header("cookie"), cls=self.dict_storage_class),
+        )
 
     @property
     def content_type(self) -> str | None:
@@ -371,7 +374,7 @@ class Request:
             return self.parameter_storage_class()
         from .urls import url_decode
 
-        return url_decode(
+        return url_decode(  # type: ignore[return-value]
             qs,
             max_fields=self.max_query_fields,
             cls=self.parameter_storage_class,
@@ -404,9 +407,11 @@ class Request:
         length = self.content_length
         limit = self.max_content_length
         raw_length = scope.header("content-length")
-        if length is None and raw_length is not None and "chunked" not in (
-            scope.header("transfer-encoding") or ""
-        ).lower():
+        if (
+            length is None
+            and raw_length is not None
+            and "chunked" not in (scope.header("transfer-encoding") or "").lower()
+        ):
             raise BadRequest("Invalid Content-Length header.")
         if length is not None:
             if limit is not None and length > limit:
@@ -440,7 +445,8 @@ class Request:
                 max_form_parts=self.max_form_parts,
             )
         else:
-            form = files = self.parameter_storage_class()
+            form = self.parameter_storage_class()
+            files = self.parameter_storage_class()
         self.__dict__["form"] = form
         self.__dict__["files"] = files
 
@@ -547,4 +553,3 @@ class Request:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

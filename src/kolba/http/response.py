@@ -142,6 +142,13 @@ class Response:
     max_cookie_size = 4093
     json_module: t.Any = _json
 
+    headers: Headers
+    response: t.Any
+    direct_passthrough: bool
+    _status: str
+    _status_code: int
+    _on_close: list[t.Callable[[], t.Any]]
+
     __slots__ = (
         "headers",
         "response",
@@ -202,9 +209,9 @@ class Response:
         else:
             self._status, self._status_code = _clean_status(status)
         self.direct_passthrough = direct_passthrough
-        self._on_close: list[t.Callable[[], t.Any]] = []
+        self._on_close = []
         if response is None:
-            self.response: t.Any = []
+            self.response = []
         elif isinstance(response, (str, bytes, bytearray)):
             self.set_data(response)
         else:
@@ -632,7 +639,9 @@ class Response:
         if status < 200 or status == 204:
             # A response that has no body has no Content-Length (RFC 9110) and no
             # Content-Type (PEP 3333's validator refuses one on 204).
-            pairs = [(k, v) for k, v in pairs if k.lower() not in ("content-length", "content-type")]
+            pairs = [
+                (k, v) for k, v in pairs if k.lower() not in ("content-length", "content-type")
+            ]
             return self._status, pairs, self._closing(())
         if status == 304:
             pairs = [(k, v) for k, v in pairs if k.lower() not in _entity_headers_304]

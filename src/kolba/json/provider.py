@@ -126,7 +126,7 @@ def _make_encoder(
     """
     if not indent:
         try:
-            from json.encoder import (
+            from json.encoder import (  # type: ignore[attr-defined]
                 c_make_encoder,
                 encode_basestring,
                 encode_basestring_ascii,

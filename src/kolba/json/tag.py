@@ -70,7 +70,7 @@ class PassDict(JSONTag):
     def to_json(self, value: t.Any) -> t.Any:
         return {k: self.serializer.tag(v) for k, v in value.items()}
 
-    tag = to_json  # type: ignore[assignment]
+    tag = to_json
 
 
 class TagTuple(JSONTag):
@@ -96,7 +96,7 @@ class PassList(JSONTag):
     def to_json(self, value: t.Any) -> t.Any:
         return [self.serializer.tag(item) for item in value]
 
-    tag = to_json  # type: ignore[assignment]
+    tag = to_json
 
 
 class TagBytes(JSONTag):
@@ -160,7 +160,16 @@ class TaggedJSONSerializer:
 
     __slots__ = ("tags", "order")
 
-    default_tags = [TagDict, PassDict, TagTuple, PassList, TagBytes, TagMarkup, TagUUID, TagDateTime]
+    default_tags = [
+        TagDict,
+        PassDict,
+        TagTuple,
+        PassList,
+        TagBytes,
+        TagMarkup,
+        TagUUID,
+        TagDateTime,
+    ]
 
     def __init__(self) -> None:
         self.tags: dict[str, JSONTag] = {}

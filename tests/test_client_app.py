@@ -293,11 +293,6 @@ def test_response_helpers(app: Kolba, client: t.Any) -> None:
     assert text.is_json is False
 
 
-@pytest.mark.xfail(
-    reason="BUG: test response get_json() on a non-JSON response raises ValueError;"
-    " Werkzeug (so Flask) returns None",
-    strict=True,
-)
 def test_response_json_on_non_json_matches_flask(apps: tuple[Kolba, flask.Flask]) -> None:
     outcomes = []
     for app in apps:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import types
 import typing as t
 from collections.abc import Callable, Iterator
 from types import ModuleType
@@ -430,14 +431,7 @@ def redirect_apps() -> tuple[Kolba, flask.Flask]:
         "/plain",
         "/unicode",
         "/absolute",
-        pytest.param(
-            "/html",
-            marks=pytest.mark.xfail(
-                reason="BUG: redirect('/a\"<b>&c') leaves \" < > raw in Location; Flask sends"
-                " /a%22%3Cb%3E&c (iri_to_uri)",
-                strict=True,
-            ),
-        ),
+        "/html",
     ],
 )
 def test_redirect_matches_flask(redirect_apps: tuple[Kolba, flask.Flask], path: str) -> None:
@@ -464,7 +458,7 @@ def test_redirect_never_emits_crlf(app: Kolba, client: t.Any) -> None:
     assert "Set-Cookie" not in rv.headers
     # Flask refuses the header (500); Kolba percent-encodes the control characters instead.
     assert rv.status_code == 302
-    assert location == "/next%0D%0ASet-Cookie: evil=1%0D%0A%0D%0Abody"
+    assert location == "/next%0D%0ASet-Cookie:%20evil=1%0D%0A%0D%0Abody"
 
 
 # --- streaming ---------------------------------------------------------------------------------
@@ -578,8 +572,6 @@ def test_stream_with_context_closes_on_early_stop(app: Kolba) -> None:
 NOT_YET_IN_KOLBA = frozenset(
     {
         "Blueprint",
-        "blueprints",
-        "cli",
         "flash",
         "get_flashed_messages",
         "get_template_attribute",
@@ -587,20 +579,27 @@ NOT_YET_IN_KOLBA = frozenset(
         "render_template_string",
         "stream_template",
         "stream_template_string",
-        "templating",
         "send_file",
         "send_from_directory",
-        "sansio",
         "Flask",  # Kolba's application class is ``Kolba``
-        "t",
-        "typing",
     }
 )
 
 
+def _public_api(module: types.ModuleType) -> set[str]:
+    # Submodules appear in dir() only once something imports them, which depends on test
+    # order; the public API is the functions, classes and objects (and ``json``).
+    return {
+        n
+        for n in dir(module)
+        if not n.startswith("_")
+        and (n == "json" or not isinstance(getattr(module, n), types.ModuleType))
+        and n not in {"annotations", "t"}
+    }
+
+
 def test_public_names_match_flask() -> None:
-    flask_names = {n for n in dir(flask) if not n.startswith("_")}
-    missing = flask_names - set(dir(kolba))
+    missing = _public_api(flask) - _public_api(kolba)
     assert missing == NOT_YET_IN_KOLBA
 
 

@@ -33,6 +33,7 @@ from .http.exceptions import (
 )
 from .http.response import Response as _BaseResponse
 from .json.provider import DefaultJSONProvider, JSONProvider
+from .logging import create_logger
 from .routing import BuildError, Map, RequestRedirect, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
@@ -252,8 +253,6 @@ class Kolba(Scaffold):
         """The ``logging`` logger named after the app (see :mod:`kolba.logging`)."""
         logger = self.__dict__.get("_logger")
         if logger is None:
-            from .logging import create_logger
-
             logger = self.__dict__["_logger"] = create_logger(self)
         return logger
 

@@ -125,8 +125,6 @@ class Response(_http_response.Response):
 
     def get_json(self, force: bool = False, silent: bool = False) -> t.Any:
         if not (force or self.is_json):
-            if not silent:
-                raise ValueError("The response is not JSON (its mimetype is not application/json).")
             return None
         ctx = _cv_ctx.get(None)
         data = self.get_data()

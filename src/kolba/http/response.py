@@ -602,10 +602,8 @@ class Response:
         return self.get_json()
 
     def get_json(self, force: bool = False, silent: bool = False) -> t.Any:
-        """Parse the body as JSON (for tests): None if not JSON, unless ``force``."""
+        """Parse the body as JSON (for tests): None if its mimetype is not JSON, unless ``force``."""
         if not (force or self.is_json):
-            if not silent:
-                raise ValueError("The response is not JSON (its mimetype is not application/json).")
             return None
         data = self.get_data()
         try:
@@ -632,10 +630,13 @@ class Response:
             lkey = key.lower()
             if lkey == "content-length":
                 has_length = True
-            elif (lkey == "location" or lkey == "content-location") and not value.isascii():
+            elif lkey == "location" or lkey == "content-location":
                 from .urls import iri_to_uri
 
-                pairs = [(k, iri_to_uri(v) if k.lower() == lkey else v) for k, v in pairs]
+                # As Werkzeug does: a URI on the wire (non-ASCII, spaces, quotes, <> encoded).
+                uri = iri_to_uri(value)
+                if uri != value:
+                    pairs = [(k, uri if k.lower() == lkey else v) for k, v in pairs]
         if status < 200 or status == 204:
             # A response that has no body has no Content-Length (RFC 9110) and no
             # Content-Type (PEP 3333's validator refuses one on 204).

@@ -214,8 +214,13 @@ class DefaultJSONProvider(JSONProvider):
         :param args: One value, or several to send as a list.
         :param kwargs: Items to send as an object.
         """
-        obj = self._prepare_response_obj(args, kwargs)
-        indent = (self.compact is None and self._app.debug) or self.compact is False
+        if kwargs or len(args) != 1:
+            obj = self._prepare_response_obj(args, kwargs)
+        else:
+            obj = args[0]
+        app = self._app
+        compact = self.compact
+        indent = compact is False or (compact is None and bool(app.debug))
         if type(self).dumps is DefaultJSONProvider.dumps:
             # PERF: reuse an encoder built for the current settings instead of letting
             # json.dumps build one per call (most of the cost of a small response).
@@ -231,4 +236,4 @@ class DefaultJSONProvider(JSONProvider):
             body = self.dumps(obj, indent=2)
         else:
             body = self.dumps(obj, separators=(",", ":"))
-        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
+        return app.response_class(body + "\n", mimetype=self.mimetype)

@@ -602,7 +602,7 @@ class Response:
         return self.get_json()
 
     def get_json(self, force: bool = False, silent: bool = False) -> t.Any:
-        """Parse the body as JSON (for tests): None if its mimetype is not JSON, unless ``force``."""
+        """Parse the body as JSON (for tests); None if the mimetype is not JSON, unless forced."""
         if not (force or self.is_json):
             return None
         data = self.get_data()

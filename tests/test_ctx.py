@@ -325,3 +325,22 @@ def test_popping_wrong_context_is_refused(app: Kolba) -> None:
         first.pop()
     # As in Flask, the refused pop has still reset the variable to before ``first``.
     assert not has_app_context()
+
+
+@pytest.mark.parametrize("mod", FRAMEWORKS, ids=IDS)
+def test_test_request_context_matches_the_url_as_flask_does(mod: ModuleType) -> None:
+    app = make_app(mod)
+
+    @app.route("/u/<int:uid>", methods=["POST"])
+    def user(uid: int) -> str:
+        return ""
+
+    with app.test_request_context("/u/7", method="POST"):
+        assert mod.request.endpoint == "user"
+        assert mod.request.view_args == {"uid": 7}
+        assert mod.request.url_rule.rule == "/u/<int:uid>"
+    with app.test_request_context("/u/7"):
+        assert mod.request.routing_exception.code == 405
+    with app.test_request_context("/nowhere"):
+        assert mod.request.routing_exception.code == 404
+        assert mod.request.endpoint is None

@@ -384,8 +384,11 @@ class Kolba(Scaffold):
         return AppContext(self)
 
     def request_context(self, environ: WSGIEnvironment) -> RequestContext:
-        """A request context for a WSGI environ."""
-        return RequestContext(self, WSGIScope(environ))
+        """A request context for a WSGI environ; its URL is matched when it is pushed, so
+        ``request.endpoint`` and ``view_args`` are set as in a view."""
+        ctx = RequestContext(self, WSGIScope(environ))
+        ctx._match_on_push = True
+        return ctx
 
     def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
         """A request context for a made-up request; takes the test client's arguments."""
@@ -446,17 +449,11 @@ class Kolba(Scaffold):
         self._got_first_request = True
         request = t.cast(Request, ctx.request)
         # PERF: routing is done here rather than at push so that a routing error is raised
-        # inside dispatch, where before_request hooks and error handlers still see it.
-        try:
-            rule, view_args = self._match(request)
-        except HTTPException as e:
-            request.routing_exception = e
-            chains = self._get_chains(())
-        else:
-            request.url_rule = rule
-            request.view_args = view_args
-            chains = self._get_chains(_rule_blueprints(rule))
-        ctx._chains = chains
+        # inside dispatch, where before_request hooks and error handlers still see it. A
+        # context pushed by hand (``test_request_context``) was matched at push already.
+        if request.url_rule is None and request.routing_exception is None:
+            self.match_request(request)
+        ctx._chains = chains = self._get_chains(_rule_blueprints(request.url_rule))
         try:
             if signals.request_started.receivers:
                 signals.request_started.send(self, _async_wrapper=self.ensure_sync)
@@ -474,6 +471,14 @@ class Kolba(Scaffold):
         except Exception as e:
             rv = self.handle_user_exception(e)
         return self.finalize_request(rv, ctx=ctx)
+
+    def match_request(self, request: Request) -> None:
+        """Match the request's URL, setting ``url_rule`` and ``view_args``, or keeping the
+        routing error in ``routing_exception`` to be raised at dispatch."""
+        try:
+            request.url_rule, request.view_args = self._match(request)
+        except HTTPException as e:
+            request.routing_exception = e
 
     def _match(self, request: Request) -> tuple[Rule, dict[str, t.Any]]:
         url_map = self.url_map

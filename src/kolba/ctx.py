@@ -144,6 +144,8 @@ class RequestContext(AppContext):
         self._after_request_functions: list[t.Callable[[Response], Response]] = []
         #: The hook chains for the matched rule's blueprints, set by dispatch.
         self._chains: t.Any = None
+        #: Match the URL at the first push (contexts made outside the WSGI hot path).
+        self._match_on_push = False
 
     @property
     def session(self) -> SessionMixin:
@@ -177,6 +179,10 @@ class RequestContext(AppContext):
                     self.g = self.app.app_ctx_globals_class()
                 self._owns_app_state = True
         self._cv_tokens.append(_cv_ctx.set(self))
+        if self._match_on_push and len(self._cv_tokens) == 1:
+            request = t.cast("Request", self.request)
+            if request.url_rule is None and request.routing_exception is None:
+                self.app.match_request(request)
         if self._owns_app_state and len(self._cv_tokens) == 1:
             signal = appcontext_pushed
             if signal.receivers:

@@ -4,6 +4,11 @@ import os
 import typing as t
 
 import pytest
+from hypothesis import settings
+
+# Property tests run the same examples everywhere: a failure in CI reproduces locally.
+settings.register_profile("kolba", derandomize=True, deadline=None, database=None)
+settings.load_profile("kolba")
 
 from kolba import Kolba
 from kolba.ctx import AppContext

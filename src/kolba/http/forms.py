@@ -41,6 +41,7 @@ _PART_CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "iso-8859-1"})
 _quiet_logger = logging.getLogger("kolba.http.forms.multipart")
 _quiet_logger.addHandler(logging.NullHandler())
 _quiet_logger.propagate = False
+_quiet_logger.setLevel(logging.CRITICAL + 1)
 
 
 class _Readable(t.Protocol):

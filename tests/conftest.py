@@ -6,13 +6,24 @@ import typing as t
 import pytest
 from hypothesis import settings
 
-# Property tests run the same examples everywhere: a failure in CI reproduces locally.
-settings.register_profile("kolba", derandomize=True, deadline=None, database=None)
-settings.load_profile("kolba")
-
 from kolba import Kolba
 from kolba.ctx import AppContext
 from kolba.globals import _cv_ctx
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hold the coverage floor only on a full run: a subset of tests covers less by design."""
+    full_run = config.args_source != pytest.Config.ArgsSource.ARGS or [
+        os.path.abspath(a) for a in config.args
+    ] == [str(config.rootpath / "tests")]
+    plugin = config.pluginmanager.getplugin("_cov")
+    if not full_run and plugin is not None:
+        plugin.options.cov_fail_under = 0
+
+
+# Property tests run the same examples everywhere: a failure in CI reproduces locally.
+settings.register_profile("kolba", derandomize=True, deadline=None, database=None)
+settings.load_profile("kolba")
 
 
 @pytest.fixture

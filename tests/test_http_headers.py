@@ -181,9 +181,7 @@ def test_authorization_from_header(
     assert (auth.type, auth.parameters, auth.token) == expected
 
 
-@pytest.mark.parametrize(
-    "header", [None, "", "Basic é", "Basic Zm9", "Basic Zm9vOmJhcg"]
-)
+@pytest.mark.parametrize("header", [None, "", "Basic é", "Basic Zm9", "Basic Zm9vOmJhcg"])
 def test_authorization_malformed_is_none(header: str | None) -> None:
     assert Authorization.from_header(header) is None
 

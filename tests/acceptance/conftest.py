@@ -17,7 +17,7 @@ def _pushed_contexts() -> list[str]:
     try:
         import kolba
 
-        if kolba.has_request_context():  # type: ignore[attr-defined]
+        if kolba.has_request_context():
             pushed.append("Kolba request context")
     except (ImportError, AttributeError):  # pragma: no cover - until Kolba's core lands
         pass

@@ -51,7 +51,7 @@ def kolba_import_error() -> str | None:
     instead of failing while that is so, and start comparing the moment it is not.
     """
     try:
-        from kolba import Kolba  # type: ignore[attr-defined]  # noqa: F401
+        from kolba import Kolba  # noqa: F401
     except Exception as exc:  # pragma: no cover - depends on the state of the tree
         return f"kolba.Kolba does not import yet: {type(exc).__name__}: {exc}"
     return None

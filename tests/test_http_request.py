@@ -459,3 +459,57 @@ def test_json_module_is_swappable() -> None:
         )
     )
     assert req.get_json() == {"custom": [1]}
+
+
+def test_conditional_and_accept_headers_match_werkzeug() -> None:
+    headers = [
+        ("Host", "h"),
+        ("Date", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        ("If-Modified-Since", "Wed, 21 Oct 2015 07:28:00 GMT"),
+        ("If-Unmodified-Since", "Thu, 22 Oct 2015 07:28:00 GMT"),
+        ("If-Match", '"a", W/"b"'),
+        ("If-Range", '"tag"'),
+        ("Accept-Language", "de;q=0.5, en-GB"),
+        ("Accept-Charset", "utf-8, latin-1;q=0.1"),
+        ("Accept-Encoding", "gzip, br;q=0.9"),
+        ("Authorization", "Basic dXNlcjpwYXNz"),
+    ]
+    req = make(headers=headers)
+    wreq = WRequest(EnvironBuilder(headers=headers).get_environ())
+    assert req.date == wreq.date
+    assert req.if_modified_since == wreq.if_modified_since
+    assert req.if_unmodified_since == wreq.if_unmodified_since
+    assert req.if_match.to_header() == wreq.if_match.to_header()
+    assert req.if_match.contains_weak("b") and not req.if_match.contains("b")
+    assert req.if_range.etag == wreq.if_range.etag == "tag"
+    assert req.accept_languages.best == wreq.accept_languages.best == "en-GB"
+    assert req.accept_charsets.best == wreq.accept_charsets.best == "utf-8"
+    assert req.accept_encodings.best == wreq.accept_encodings.best == "gzip"
+    auth = req.authorization
+    assert auth is not None
+    assert (auth.type, auth.username, auth.password) == ("basic", "user", "pass")
+
+
+def test_too_many_query_fields_is_400() -> None:
+    class Few(Request):
+        max_query_fields = 2
+
+    assert Few(SimpleScope(query_string=b"a=1&b=2")).args.to_dict() == {"a": "1", "b": "2"}
+    with pytest.raises(BadRequest, match="Too many query parameters"):
+        Few(SimpleScope(query_string=b"a=1&b=2&c=3")).args  # noqa: B018
+
+
+def test_files_after_form_parse_once() -> None:
+    body = b"a=1"
+    req = make(
+        "POST",
+        headers=[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Content-Length", "3"),
+        ],
+        body=body,
+    )
+    form = req.form
+    assert req.files.to_dict() == {}
+    assert req.form is form
+    assert req.form["a"] == "1"

@@ -273,3 +273,8 @@ def test_run_wsgi_app_never_calling_start_response() -> None:
 
     with pytest.raises(TypeError, match="did not call start_response"):
         run_wsgi_app(empty, _environ())
+
+
+def test_request_environ_is_the_wsgi_environ() -> None:
+    env = _environ()
+    assert Request(WSGIScope(env)).environ is env

@@ -417,10 +417,6 @@ def test_json_bad_body() -> None:
     assert req.get_json(silent=True) is None
 
 
-@pytest.mark.xfail(
-    reason="BUG: after get_json(silent=True) fails, get_json() returns the cached None, no 400",
-    strict=True,
-)
 def test_json_silent_failure_cached_for_silent_calls_only() -> None:
     # Werkzeug keeps a "not parsed" marker for the non-silent slot, so this raises there.
     req = _json_req(b"{nope")

@@ -193,10 +193,6 @@ def test_close_runs_callbacks_when_body_close_raises() -> None:
     assert called == [1]
 
 
-@pytest.mark.xfail(
-    reason="BUG: Response.close stops at the first call_on_close callback that raises",
-    strict=True,
-)
 def test_close_runs_later_callbacks_when_a_callback_raises() -> None:
     resp = Response(iter([b"a"]))
     called: list[str] = []

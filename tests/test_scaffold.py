@@ -271,10 +271,6 @@ def test_find_package_namespace_package(
     assert get_root_path("scaf_ns.first") == os.fspath(tmp_path / "one" / "scaf_ns" / "first")
 
 
-@pytest.mark.xfail(
-    reason="BUG: find_package passes only the root name on, so a split namespace package fails",
-    strict=True,
-)
 def test_find_package_namespace_split_over_two_folders(
     tmp_path: t.Any, monkeypatch: pytest.MonkeyPatch, fresh_imports: list[str]
 ) -> None:

@@ -142,10 +142,6 @@ def test_headers_and_content_headers() -> None:
     assert sorted(req.headers.items()) == sorted(wreq.headers.items())
 
 
-@pytest.mark.xfail(
-    reason="BUG: header_items() decodes non-ASCII values as UTF-8; Flask and header() keep latin-1",
-    strict=True,
-)
 def test_non_ascii_header_value_matches_werkzeug_and_header() -> None:
     env: WSGIEnvironment = {"HTTP_X_NAME": wsgi_str("välue")}
     scope = WSGIScope(env)

@@ -41,8 +41,7 @@ def _endpoint_from_view_func(view_func: t.Callable[..., t.Any] | None) -> str:
 
 def find_package(import_name: str) -> tuple[str | None, str]:
     """Where a module lives: ``(installation prefix or None, package folder)``."""
-    root_mod_name, _, _ = import_name.partition(".")
-    package_path = _find_package_path(root_mod_name)
+    package_path = _find_package_path(import_name)
     py_prefix = os.path.abspath(sys.prefix)
     if pathlib.PurePath(package_path).is_relative_to(py_prefix):
         return py_prefix, package_path

@@ -98,9 +98,11 @@ class WSGIScope(Scope):
             if key.startswith("HTTP_"):
                 if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
                     continue
-                items.append((key[5:].replace("_", "-").title(), _decode(value)))
+                # Header values stay as the server gave them (latin-1), as header() and
+                # Flask's request.headers do.
+                items.append((key[5:].replace("_", "-").title(), value))
             elif key in _special_headers and value:
-                items.append((_special_headers[key], _decode(value)))
+                items.append((_special_headers[key], value))
         return items
 
     def body(self) -> t.IO[bytes]:

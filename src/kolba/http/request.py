@@ -505,8 +505,9 @@ class Request:
         :param silent: Return None instead of raising on a bad content type or body.
         :param cache: Remember the result for later calls.
         """
-        cached = self.__dict__.get("_cached_json")
-        if cache and cached is not None:
+        # ``...`` marks "not parsed in this mode yet" (None is a valid JSON result).
+        cached = self.__dict__.get("_cached_json", (..., ...))
+        if cache and cached[silent] is not ...:
             return cached[silent]
         if not (force or self.is_json):
             if not silent:
@@ -517,11 +518,9 @@ class Request:
             rv = self._load_json(data)
         except ValueError as e:
             if silent:
-                rv = None
                 if cache:
-                    prev = cached or (None, None)
-                    self.__dict__["_cached_json"] = (prev[0], rv)
-                return rv
+                    self.__dict__["_cached_json"] = (cached[0], None)
+                return None
             rv = self.on_json_loading_failed(e)
         if cache:
             self.__dict__["_cached_json"] = (rv, rv)

@@ -319,13 +319,22 @@ class Response:
         return func
 
     def close(self) -> None:
+        """Close the body iterable and run every ``call_on_close`` callback, even when one
+        raises; the first error is re-raised after all have run."""
+        errors: list[BaseException] = []
         close = getattr(self.response, "close", None)
-        try:
-            if close is not None:
+        if close is not None:
+            try:
                 close()
-        finally:
-            for func in self._on_close:
+            except BaseException as e:  # noqa: BLE001 - callbacks must still run
+                errors.append(e)
+        for func in self._on_close:
+            try:
                 func()
+            except BaseException as e:  # noqa: BLE001
+                errors.append(e)
+        if errors:
+            raise errors[0]
 
     def __enter__(self) -> Response:
         return self

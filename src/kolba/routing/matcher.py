@@ -260,10 +260,17 @@ def _accept(
 
 
 def _convert(rule: Rule, values: tuple[str, ...]) -> Result | None:
-    result: dict[str, t.Any] = {}
+    converters = rule._match_converters
     try:
-        for (name, conv), value in zip(rule._match_converters, values, strict=True):
-            result[name] = value if conv is None else conv.to_python(value)
+        if len(converters) == 1:
+            # PERF: one variable is the common case; skip the loop machinery.
+            name, conv = converters[0]
+            value = values[0]
+            result: dict[str, t.Any] = {name: value if conv is None else conv.to_python(value)}
+        else:
+            result = {}
+            for (name, conv), value in zip(converters, values, strict=True):
+                result[name] = value if conv is None else conv.to_python(value)
     except ValidationError:
         return None
     if rule.defaults:

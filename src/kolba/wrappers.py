@@ -17,11 +17,36 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .routing import Rule
 
 
+_unset = object()
+
+
 def _config_value(name: str, default: t.Any) -> t.Any:
     ctx = _cv_ctx.get(None)
     if ctx is None:
         return default
     return ctx.app.config.get(name, default)
+
+
+class _ConfigLimit:
+    """A request limit: the app's config value, unless set on the request itself (for one
+    view, e.g. in a before_request hook)."""
+
+    def __init__(self, key: str, default: int | None) -> None:
+        self.key = key
+        self.default = default
+        self.slot = f"_limit_{key.lower()}"
+        self.__doc__ = f"``{key}`` unless set on this request."
+
+    def __get__(self, obj: t.Any, owner: type | None = None) -> t.Any:
+        if obj is None:
+            return self
+        value = obj.__dict__.get(self.slot, _unset)
+        if value is _unset:
+            return _config_value(self.key, self.default)
+        return value
+
+    def __set__(self, obj: t.Any, value: int | None) -> None:
+        obj.__dict__[self.slot] = value
 
 
 class Request(_http_request.Request):
@@ -34,41 +59,9 @@ class Request(_http_request.Request):
     #: The routing error (404, 405, redirect) raised when the view would be dispatched.
     routing_exception: HTTPException | None = None
 
-    @property
-    def max_content_length(self) -> int | None:
-        """``MAX_CONTENT_LENGTH`` unless set on this request."""
-        value = self.__dict__.get("_max_content_length", _unset)
-        if value is _unset:
-            return _config_value("MAX_CONTENT_LENGTH", None)  # type: ignore[no-any-return]
-        return value  # type: ignore[no-any-return]
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self.__dict__["_max_content_length"] = value
-
-    @property
-    def max_form_memory_size(self) -> int | None:
-        """``MAX_FORM_MEMORY_SIZE`` unless set on this request."""
-        value = self.__dict__.get("_max_form_memory_size", _unset)
-        if value is _unset:
-            return _config_value("MAX_FORM_MEMORY_SIZE", 500_000)  # type: ignore[no-any-return]
-        return value  # type: ignore[no-any-return]
-
-    @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
-        self.__dict__["_max_form_memory_size"] = value
-
-    @property
-    def max_form_parts(self) -> int | None:
-        """``MAX_FORM_PARTS`` unless set on this request."""
-        value = self.__dict__.get("_max_form_parts", _unset)
-        if value is _unset:
-            return _config_value("MAX_FORM_PARTS", 1_000)  # type: ignore[no-any-return]
-        return value  # type: ignore[no-any-return]
-
-    @max_form_parts.setter
-    def max_form_parts(self, value: int | None) -> None:
-        self.__dict__["_max_form_parts"] = value
+    max_content_length = _ConfigLimit("MAX_CONTENT_LENGTH", None)
+    max_form_memory_size = _ConfigLimit("MAX_FORM_MEMORY_SIZE", 500_000)
+    max_form_parts = _ConfigLimit("MAX_FORM_PARTS", 1_000)
 
     @property
     def endpoint(self) -> str | None:
@@ -136,6 +129,3 @@ class Response(_http_response.Response):
             if not silent:
                 raise
             return None
-
-
-_unset = object()

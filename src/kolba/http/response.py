@@ -122,6 +122,87 @@ def _encode_iter(iterable: t.Iterable[t.Any]) -> t.Iterator[bytes]:
             yield bytes(item)
 
 
+class _DateHeader:
+    """A response header holding an HTTP date, read as an aware datetime (None if absent or
+    invalid) and set from a datetime, a timestamp, a ready string, or None to remove it."""
+
+    def __init__(self, name: str, doc: str = "") -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    def __get__(self, obj: Response | None, owner: type | None = None) -> t.Any:
+        if obj is None:
+            return self
+        from .dates import parse_date
+
+        return parse_date(obj.headers.get(self.name))
+
+    def __set__(self, obj: Response, value: datetime | int | float | str | None) -> None:
+        from .dates import http_date
+
+        if value is None or isinstance(value, str):
+            obj._set_or_remove(self.name, value)
+        else:
+            obj.headers[self.name] = http_date(value)
+
+
+_retry_after_date = _DateHeader("Retry-After")
+
+
+class _TextHeader:
+    """A response header read and set as text; None removes it."""
+
+    def __init__(self, name: str, doc: str = "") -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    @t.overload
+    def __get__(self, obj: None, owner: type | None = None) -> _TextHeader: ...
+
+    @t.overload
+    def __get__(self, obj: Response, owner: type | None = None) -> str | None: ...
+
+    def __get__(self, obj: Response | None, owner: type | None = None) -> t.Any:
+        if obj is None:
+            return self
+        return obj.headers.get(self.name)
+
+    def __set__(self, obj: Response, value: str | None) -> None:
+        obj._set_or_remove(self.name, value)
+
+
+class _SetHeader:
+    """A comma-separated header read as a live :class:`HeaderSet` (changes write back) and set
+    from a string or an iterable of values."""
+
+    def __init__(self, name: str, doc: str = "") -> None:
+        self.name = name
+        self.__doc__ = doc
+
+    @t.overload
+    def __get__(self, obj: None, owner: type | None = None) -> _SetHeader: ...
+
+    @t.overload
+    def __get__(self, obj: Response, owner: type | None = None) -> HeaderSet: ...
+
+    def __get__(self, obj: Response | None, owner: type | None = None) -> t.Any:
+        if obj is None:
+            return self
+        from .headers import parse_set_header
+
+        name = self.name
+
+        def on_update(hs: HeaderSet) -> None:
+            obj._set_or_remove(name, hs.to_header() or None)
+
+        return parse_set_header(obj.headers.get(name), on_update)
+
+    def __set__(self, obj: Response, value: t.Iterable[str] | str | None) -> None:
+        if value is not None and not isinstance(value, str):
+            value = ", ".join(value)
+        obj._set_or_remove(self.name, value)
+
+
 class Response:
     """An HTTP response.
 
@@ -394,42 +475,9 @@ class Response:
         else:
             self.headers[name] = value
 
-    def _date_header(self, name: str) -> datetime | None:
-        from .dates import parse_date
-
-        return parse_date(self.headers.get(name))
-
-    def _set_date_header(self, name: str, value: datetime | int | float | str | None) -> None:
-        from .dates import http_date
-
-        if value is None or isinstance(value, str):
-            self._set_or_remove(name, value)
-        else:
-            self.headers[name] = http_date(value)
-
-    @property
-    def date(self) -> datetime | None:
-        return self._date_header("Date")
-
-    @date.setter
-    def date(self, value: datetime | int | float | str | None) -> None:
-        self._set_date_header("Date", value)
-
-    @property
-    def expires(self) -> datetime | None:
-        return self._date_header("Expires")
-
-    @expires.setter
-    def expires(self, value: datetime | int | float | str | None) -> None:
-        self._set_date_header("Expires", value)
-
-    @property
-    def last_modified(self) -> datetime | None:
-        return self._date_header("Last-Modified")
-
-    @last_modified.setter
-    def last_modified(self, value: datetime | int | float | str | None) -> None:
-        self._set_date_header("Last-Modified", value)
+    date = _DateHeader("Date", "When the response was made.")
+    expires = _DateHeader("Expires", "When the response goes stale.")
+    last_modified = _DateHeader("Last-Modified", "When the resource last changed.")
 
     @property
     def retry_after(self) -> datetime | None:
@@ -440,62 +488,22 @@ class Response:
             from datetime import timezone
 
             return datetime.now(timezone.utc) + timedelta(seconds=int(value))
-        return self._date_header("Retry-After")
+        from .dates import parse_date
+
+        return parse_date(value)
 
     @retry_after.setter
     def retry_after(self, value: datetime | int | str | None) -> None:
         if isinstance(value, int):
             self.headers["Retry-After"] = str(value)
         else:
-            self._set_date_header("Retry-After", value)
+            _retry_after_date.__set__(self, value)
 
-    def _header_set(self, name: str) -> HeaderSet:
-        from .headers import parse_set_header
-
-        def on_update(hs: HeaderSet) -> None:
-            self._set_or_remove(name, hs.to_header() or None)
-
-        return parse_set_header(self.headers.get(name), on_update)
-
-    @property
-    def vary(self) -> HeaderSet:
-        return self._header_set("Vary")
-
-    @vary.setter
-    def vary(self, value: t.Iterable[str] | str | None) -> None:
-        if value is not None and not isinstance(value, str):
-            value = ", ".join(value)
-        self._set_or_remove("Vary", value)
-
-    @property
-    def allow(self) -> HeaderSet:
-        return self._header_set("Allow")
-
-    @allow.setter
-    def allow(self, value: t.Iterable[str] | str | None) -> None:
-        if value is not None and not isinstance(value, str):
-            value = ", ".join(value)
-        self._set_or_remove("Allow", value)
-
-    @property
-    def content_language(self) -> HeaderSet:
-        return self._header_set("Content-Language")
-
-    @property
-    def content_encoding(self) -> str | None:
-        return self.headers.get("Content-Encoding")
-
-    @content_encoding.setter
-    def content_encoding(self, value: str | None) -> None:
-        self._set_or_remove("Content-Encoding", value)
-
-    @property
-    def accept_ranges(self) -> str | None:
-        return self.headers.get("Accept-Ranges")
-
-    @accept_ranges.setter
-    def accept_ranges(self, value: str | None) -> None:
-        self._set_or_remove("Accept-Ranges", value)
+    vary = _SetHeader("Vary", "The request headers the response varies with.")
+    allow = _SetHeader("Allow", "The methods the resource allows.")
+    content_language = _SetHeader("Content-Language", "The languages of the body.")
+    content_encoding = _TextHeader("Content-Encoding", "How the body is encoded (e.g. gzip).")
+    accept_ranges = _TextHeader("Accept-Ranges", "The range units served (e.g. bytes).")
 
     @property
     def content_range(self) -> ContentRange | None:

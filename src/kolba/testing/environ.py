@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from urllib.parse import unquote, urlencode, urlsplit
 
 from kolba.http.datastructures import Headers
+from kolba.http.response import get_content_type
 from kolba.testing.multipart import (
     _encode_parts,
     _FileEntry,
@@ -31,18 +32,6 @@ WSGIEnviron = dict[str, t.Any]
 StartResponse = Callable[..., Callable[[bytes], object]]
 WSGIApp = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
 
-# Content types Werkzeug's get_content_type gives a charset to besides ``text/*`` and ``+xml``.
-_CHARSET_MIMETYPES = frozenset(
-    {
-        "application/ecmascript",
-        "application/javascript",
-        "application/sql",
-        "application/xml",
-        "application/xml-dtd",
-        "application/xml-external-parsed-entity",
-    }
-)
-
 
 def _wsgi_str(value: str) -> str:
     """PEP 3333 carries text as latin-1 code points of the UTF-8 bytes."""
@@ -51,12 +40,6 @@ def _wsgi_str(value: str) -> str:
 
 def _unwsgi_str(value: str) -> str:
     return value.encode("latin-1", "replace").decode("utf-8", "replace")
-
-
-def _with_charset(mimetype: str) -> str:
-    if mimetype.startswith("text/") or mimetype in _CHARSET_MIMETYPES or mimetype.endswith("+xml"):
-        return f"{mimetype}; charset=utf-8"
-    return mimetype
 
 
 def _urlencode_pairs(pairs: Iterable[tuple[str, t.Any]]) -> str:
@@ -287,7 +270,7 @@ class EnvironBuilder:
 
     @mimetype.setter
     def mimetype(self, value: str) -> None:
-        self.content_type = _with_charset(value)
+        self.content_type = get_content_type(value)
 
     @property
     def content_length(self) -> int | None:

@@ -38,7 +38,7 @@ from .routing import BuildError, Map, RequestRedirect, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .wrappers import Request, Response
-from .wsgi import WSGIScope, run_wsgi_app, send
+from .wsgi import WSGIScope, run_wsgi_app
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .testing import KolbaClient
@@ -433,7 +433,10 @@ class Kolba(Scaffold):
             except BaseException as e:
                 error = e
                 raise
-            return send(response, environ, start_response)
+            # PERF: kolba.wsgi.send, inlined.
+            status, headers, body = response.prepare(ctx.request.method)  # type: ignore[union-attr]
+            start_response(status, headers)
+            return body
         finally:
             preserve = environ.get("kolba.preserve_context")
             if preserve is not None:
@@ -447,13 +450,19 @@ class Kolba(Scaffold):
         if ctx is None:
             ctx = t.cast(RequestContext, _cv_ctx.get())
         self._got_first_request = True
-        request = t.cast(Request, ctx.request)
+        # PERF: no typing.cast on the hot path (it is a real call); the annotations say it.
+        request: Request = ctx.request  # type: ignore[assignment]
         # PERF: routing is done here rather than at push so that a routing error is raised
         # inside dispatch, where before_request hooks and error handlers still see it. A
         # context pushed by hand (``test_request_context``) was matched at push already.
         if request.url_rule is None and request.routing_exception is None:
-            self.match_request(request)
-        ctx._chains = chains = self._get_chains(_rule_blueprints(request.url_rule))
+            try:
+                request.url_rule, request.view_args = self._match(request)
+            except HTTPException as e:
+                request.routing_exception = e
+        blueprints = _rule_blueprints(request.url_rule)
+        chains = self._chains.get(blueprints) or self._get_chains(blueprints)
+        ctx._chains = chains
         try:
             if signals.request_started.receivers:
                 signals.request_started.send(self, _async_wrapper=self.ensure_sync)
@@ -525,10 +534,10 @@ class Kolba(Scaffold):
         """Call the matched view (or answer an automatic OPTIONS); raise a routing error."""
         if ctx is None:
             ctx = t.cast(RequestContext, _cv_ctx.get())
-        request = t.cast(Request, ctx.request)
+        request: Request = ctx.request  # type: ignore[assignment]
         if request.routing_exception is not None:
             self.raise_routing_exception(request)
-        rule = t.cast(Rule, request.url_rule)
+        rule: Rule = request.url_rule  # type: ignore[assignment]
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response()
         rv = self.view_functions[rule.endpoint](**request.view_args)  # type: ignore[arg-type]
@@ -591,7 +600,8 @@ class Kolba(Scaffold):
         # session cookie has nothing to save.
         session = ctx._session
         if session is None and self.session_interface.should_open_for(
-            self, t.cast(Request, ctx.request)
+            self,
+            ctx.request,  # type: ignore[arg-type]
         ):
             session = ctx.session
         if session is not None and not self.session_interface.is_null_session(session):
@@ -606,9 +616,9 @@ class Kolba(Scaffold):
         if tp is str:
             return response_class(rv)
         if tp is response_class:
-            return t.cast(Response, rv)
+            return rv  # type: ignore[no-any-return]
         if tp is dict or tp is list:
-            return t.cast(Response, self.json.response(rv))
+            return self.json.response(rv)  # type: ignore[no-any-return]
         status = headers = None
         if isinstance(rv, tuple):
             len_rv = len(rv)
@@ -667,7 +677,7 @@ class Kolba(Scaffold):
                 rv.status_code = status
         if headers:
             rv.headers.update(headers)
-        return t.cast(Response, rv)
+        return rv  # type: ignore[no-any-return]
 
     def _force_type(self, response: t.Any) -> Response:
         if isinstance(response, self.response_class):

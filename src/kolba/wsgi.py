@@ -40,7 +40,8 @@ class WSGIScope(Scope):
         self.environ = environ
         self._env = environ
         self.method = environ.get("REQUEST_METHOD", "GET").upper()
-        self.path = _decode(environ.get("PATH_INFO", ""))
+        path: str = environ.get("PATH_INFO", "")
+        self.path = path if path.isascii() else _decode(path)
 
     @property
     def root_path(self) -> str:  # type: ignore[override]

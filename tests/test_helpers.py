@@ -300,3 +300,48 @@ def test_url_build_error_handler_may_raise_another_build_error(mod: ModuleType) 
     with app.test_request_context("/"), pytest.raises(build_error) as e:
         mod.url_for("nope")
     assert t.cast(t.Any, e.value).endpoint == "replacement"
+
+
+@pytest.mark.parametrize("mod", FRAMEWORKS, ids=IDS)
+def test_relative_endpoint_inside_a_dotted_endpoint(mod: ModuleType) -> None:
+    # An endpoint with dots is treated as in a blueprint named by its prefix, as in Flask.
+    app = url_app(mod)
+    app.add_url_rule("/a/view", endpoint="a.b.view", view_func=lambda: "v")
+    app.add_url_rule("/a/other", endpoint="a.b.other", view_func=lambda: "o")
+    with app.test_request_context("/a/view"):
+        assert mod.request.endpoint == "a.b.view"
+        assert mod.url_for(".other") == "/a/other"
+        assert mod.url_for("index") == "/"
+
+
+def test_redirect_to_a_non_ascii_target_is_sent_encoded_like_flask() -> None:
+    locations = []
+    for mod in FRAMEWORKS:
+        app = _app(mod)
+
+        @app.route("/")
+        def index(mod: ModuleType = mod) -> t.Any:
+            return mod.redirect("/é?q=a b")
+
+        r = app.test_client().get("/")
+        locations.append((r.status_code, r.headers["Location"]))
+    assert locations[0] == locations[1] == (302, "/%C3%A9?q=a%20b")
+
+
+def test_redirect_target_with_control_characters_is_encoded_not_split() -> None:
+    # Werkzeug refuses such a header with ValueError (an unexpected 500); Kolba encodes it.
+    r = kolba.redirect("/a\r\nSet-Cookie: x=1\x7f")
+    assert r.headers["Location"] == "/a%0D%0ASet-Cookie: x=1%7F"
+    assert "Set-Cookie" not in [k for k, _ in r.headers.items() if k != "Location"]
+    assert b'href="/a%0D%0ASet-Cookie: x=1%7F"' in r.get_data()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("true", True), ("On", True), ("0", False), ("", False), ("no", False)],
+)
+def test_get_debug_flag(value: str, expected: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kolba.helpers import get_debug_flag
+
+    monkeypatch.setenv("KOLBA_DEBUG", value)
+    assert get_debug_flag() is expected

@@ -263,3 +263,52 @@ def test_json_error_outside_an_app_is_generic_like_flask() -> None:
         flask.Request(environ.get_environ()).get_json()
     assert ke.value.description == fe.value.description
     assert "Failed to decode" not in str(ke.value.description)
+
+
+# --- Response.get_json --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("in_app", [True, False], ids=["app", "no-app"])
+def test_response_get_json_like_flask(in_app: bool) -> None:
+    def read(mod: ModuleType) -> list[t.Any]:
+        cls = mod.Response
+        out: list[t.Any] = [
+            cls('{"a": 1}', mimetype="application/json").get_json(),
+            cls('{"a": 1}', mimetype="text/plain").get_json(),
+            cls('{"a": 1}', mimetype="text/plain").get_json(force=True),
+            cls("{bad", mimetype="application/json").get_json(silent=True),
+        ]
+        with pytest.raises(ValueError):
+            cls("{bad", mimetype="application/json").get_json()
+        return out
+
+    def run(mod: ModuleType) -> list[t.Any]:
+        if not in_app:
+            return read(mod)
+        with make_app(mod).app_context():
+            return read(mod)
+
+    assert run(kolba) == run(flask) == [{"a": 1}, None, {"a": 1}, None]
+
+
+def test_response_get_json_uses_the_apps_provider(
+    app: kolba.Kolba, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bytes] = []
+    loads = app.json.loads
+
+    def spy(data: t.Any, **kwargs: t.Any) -> t.Any:
+        calls.append(data)
+        return loads(data, **kwargs)
+
+    monkeypatch.setattr(app.json, "loads", spy)
+    with app.app_context():
+        assert Response("[1]", mimetype="application/json").get_json() == [1]
+    assert calls == [b"[1]"]
+
+
+def test_limit_descriptors_on_the_class() -> None:
+    # Reading the attribute on the class gives the descriptor, so documentation tools see it.
+    descriptor = Request.__dict__["max_form_parts"]
+    assert Request.max_form_parts is descriptor
+    assert "MAX_FORM_PARTS" in (descriptor.__doc__ or "")

@@ -341,3 +341,48 @@ def test_overridden_teardown_runs_and_ignored_errors_are_hidden(
     if register:
         expected.insert(1, ("hook", exc))
     assert recordings[0][1] == expected
+
+
+# --- entry points called by hand ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mod", FRAMEWORKS, ids=IDS)
+def test_dispatch_and_process_response_find_the_current_context(mod: ModuleType) -> None:
+    app = _app_class(mod)("by_hand")
+
+    @app.route("/")
+    def index() -> str:
+        return "i"
+
+    @app.after_request
+    def mark(response: t.Any) -> t.Any:
+        response.headers["X"] = "after"
+        return response
+
+    with app.test_request_context("/"):
+        r = app.full_dispatch_request()
+        assert (r.status_code, r.get_data(), r.headers["X"]) == (200, b"i", "after")
+    with app.test_request_context("/"):
+        r = app.process_response(app.response_class("z"))
+        assert (r.get_data(), r.headers["X"]) == (b"z", "after")
+
+
+@pytest.mark.parametrize("mod", FRAMEWORKS, ids=IDS)
+def test_permanent_session_lifetime_from_seconds(mod: ModuleType) -> None:
+    from datetime import timedelta
+
+    app = _app_class(mod)("lifetime")
+    app.config["PERMANENT_SESSION_LIFETIME"] = 60
+    assert app.permanent_session_lifetime == timedelta(seconds=60)
+
+
+def test_status_given_as_bytes() -> None:
+    # Werkzeug fails on a bytes status (str/bytes mix-up in its status parser); Kolba decodes it.
+    app = kolba.Kolba("bytes_status")
+
+    @app.route("/")
+    def index() -> t.Any:
+        return kolba.Response("b"), b"202 Accepted Thing"
+
+    r = app.test_client().get("/")
+    assert (r.status, r.data) == ("202 Accepted Thing", b"b")

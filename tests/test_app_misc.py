@@ -202,10 +202,6 @@ def test_make_default_options_response(mod: ModuleType) -> None:
     assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "PUT"}
 
 
-@pytest.mark.xfail(
-    reason="BUG: make_default_options_response for an unmatched path sends 'Allow: ' (empty)",
-    strict=True,
-)
 def test_default_options_for_an_unknown_path_has_no_allow() -> None:
     results = []
     for mod in FRAMEWORKS:

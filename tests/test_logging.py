@@ -37,6 +37,14 @@ def parent(monkeypatch: pytest.MonkeyPatch) -> t.Iterator[logging.Logger]:
     """
     logger = logging.getLogger("kolba_log_test")
     monkeypatch.setattr(logger, "propagate", False)
+
+    # pytest >= 9.1 also attaches its capture handlers to loggers that do not propagate;
+    # keep them off this one so it stays unconfigured.
+    def add_handler(handler: logging.Handler) -> None:
+        if type(handler).__module__ != "_pytest.logging":
+            logging.Logger.addHandler(logger, handler)
+
+    monkeypatch.setattr(logger, "addHandler", add_handler)
     yield logger
     logger.handlers.clear()
 

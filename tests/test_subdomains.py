@@ -92,10 +92,6 @@ def test_unknown_host_fills_user_subdomain_like_flask() -> None:
     assert k[:2] == f[:2] == (200, b"user <invalid> http://api.example.test/")
 
 
-@pytest.mark.xfail(
-    reason="BUG: url_for of a rule with no subdomain, from a subdomain request, is relative",
-    strict=True,
-)
 @pytest.mark.parametrize("base", ["http://bob.example.test", "http://api.example.test"])
 def test_root_rule_from_subdomain_request_is_absolute(base: str) -> None:
     for mod in FRAMEWORKS:
@@ -243,10 +239,6 @@ def test_host_matching_without_static_folder_needs_no_static_host(mod: ModuleTyp
     assert app.url_map.host_matching is True
 
 
-@pytest.mark.xfail(
-    reason="BUG: host_matching with a static folder but no static_host is accepted (Flask refuses)",
-    strict=True,
-)
 def test_host_matching_with_static_folder_needs_static_host() -> None:
     with pytest.raises(AssertionError, match="Invalid static_host/host_matching combination"):
         kolba.Kolba("x", host_matching=True)

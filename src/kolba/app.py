@@ -224,7 +224,7 @@ class Kolba(Scaffold):
             and type(self).do_teardown_appcontext is Kolba.do_teardown_appcontext
         )
         self.static_host = static_host
-        if static_host is not None and not host_matching:
+        if self.has_static_folder and bool(static_host) != host_matching:
             raise AssertionError("Invalid static_host/host_matching combination")
 
     # -- Identity and configuration --------------------------------------------------------------
@@ -562,7 +562,8 @@ class Kolba(Scaffold):
                 request.path, subdomain=url_map.default_subdomain or ""
             )
         rv = self.response_class()
-        rv.headers["Allow"] = ", ".join(methods)
+        if methods:
+            rv.headers["Allow"] = ", ".join(methods)
         return rv
 
     def finalize_request(

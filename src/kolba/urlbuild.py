@@ -74,7 +74,8 @@ def build_url(
         host = domain_part or server_name
         same_host = host == server_name
     else:
-        sub = domain_part if domain_part is not None else subdomain
+        # A rule without a subdomain lives on the default one, not the request's.
+        sub = domain_part if domain_part is not None else (url_map.default_subdomain or "")
         host = f"{sub}.{server_name}" if sub else server_name
         same_host = sub == subdomain
     root = quote(script_name.rstrip("/"), safe="!$&'()*+,/:;=@%")

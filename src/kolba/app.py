@@ -20,10 +20,11 @@ from itertools import chain
 from urllib.parse import quote
 
 from . import signals
-from .config import Config, ConfigAttribute
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .globals import _cv_ctx
-from .http.datastructures import Headers, ImmutableDict
+from .hooks import HookChains, rule_blueprints, split_blueprint_path
+from .http.datastructures import Headers
 from .http.exceptions import (
     Aborter,
     BadRequest,
@@ -54,53 +55,6 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     if value is None or isinstance(value, timedelta):
         return value
     return timedelta(seconds=value)
-
-
-def _rule_blueprints(rule: Rule | None) -> tuple[str, ...]:
-    """The blueprint names a rule's endpoint belongs to, innermost first (cached on the rule)."""
-    if rule is None:
-        return ()
-    try:
-        return rule._kolba_blueprints  # type: ignore[attr-defined,no-any-return]
-    except AttributeError:
-        endpoint = rule.endpoint
-        bps = (
-            tuple(_split_blueprint_path(endpoint.rpartition(".")[0]))
-            if isinstance(endpoint, str) and "." in endpoint
-            else ()
-        )
-        rule._kolba_blueprints = bps  # type: ignore[attr-defined]
-        return bps
-
-
-def _split_blueprint_path(name: str) -> list[str]:
-    out = [name]
-    while "." in name:
-        name = name.rpartition(".")[0]
-        out.append(name)
-    return out
-
-
-class _Chains:
-    """The hook functions that apply to one set of blueprints, flattened in call order."""
-
-    __slots__ = ("url_value_preprocessors", "before", "after", "teardown", "blueprints")
-
-    def __init__(self, app: Kolba, blueprints: tuple[str, ...]) -> None:
-        self.blueprints = blueprints
-        down = (None, *reversed(blueprints))  # app first, then outer to inner blueprint
-        up = (*blueprints, None)  # inner blueprint first, app last
-        sync = app.ensure_sync
-        self.url_value_preprocessors = [
-            f for name in down for f in app.url_value_preprocessors.get(name, ())
-        ]
-        self.before = [sync(f) for name in down for f in app.before_request_funcs.get(name, ())]
-        self.after = [
-            sync(f) for name in up for f in reversed(app.after_request_funcs.get(name, ()))
-        ]
-        self.teardown = [
-            sync(f) for name in up for f in reversed(app.teardown_request_funcs.get(name, ()))
-        ]
 
 
 class Kolba(Scaffold):
@@ -140,40 +94,7 @@ class Kolba(Scaffold):
         get_converter=_make_timedelta,  # type: ignore[arg-type]
     )
 
-    default_config = ImmutableDict(
-        {
-            "DEBUG": None,
-            "TESTING": False,
-            "PROPAGATE_EXCEPTIONS": None,
-            "SECRET_KEY": None,
-            "SECRET_KEY_FALLBACKS": None,
-            "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
-            "USE_X_SENDFILE": False,
-            "TRUSTED_HOSTS": None,
-            "SERVER_NAME": None,
-            "APPLICATION_ROOT": "/",
-            "SESSION_COOKIE_NAME": "session",
-            "SESSION_COOKIE_DOMAIN": None,
-            "SESSION_COOKIE_PATH": None,
-            "SESSION_COOKIE_HTTPONLY": True,
-            "SESSION_COOKIE_SECURE": False,
-            "SESSION_COOKIE_PARTITIONED": False,
-            "SESSION_COOKIE_SAMESITE": None,
-            "SESSION_REFRESH_EACH_REQUEST": True,
-            # Kolba: a body limit by default (Flask has none); set None to lift it.
-            "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
-            "MAX_FORM_MEMORY_SIZE": 500_000,
-            "MAX_FORM_PARTS": 1_000,
-            "SEND_FILE_MAX_AGE_DEFAULT": None,
-            "TRAP_BAD_REQUEST_ERRORS": None,
-            "TRAP_HTTP_EXCEPTIONS": False,
-            "EXPLAIN_TEMPLATE_LOADING": False,
-            "PREFERRED_URL_SCHEME": "http",
-            "TEMPLATES_AUTO_RELOAD": None,
-            "MAX_COOKIE_SIZE": 4093,
-            "PROVIDE_AUTOMATIC_OPTIONS": True,
-        }
-    )
+    default_config = DEFAULT_CONFIG
 
     def __init__(
         self,
@@ -216,7 +137,7 @@ class Kolba(Scaffold):
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
-        self._chains: dict[tuple[str, ...], _Chains] = {}
+        self._chains: dict[tuple[str, ...], HookChains] = {}
         # PERF: contexts skip the teardown methods when nothing is registered, unless a
         # subclass overrides them.
         self._plain_teardown = (
@@ -460,7 +381,7 @@ class Kolba(Scaffold):
                 request.url_rule, request.view_args = self._match(request)
             except HTTPException as e:
                 request.routing_exception = e
-        blueprints = _rule_blueprints(request.url_rule)
+        blueprints = rule_blueprints(request.url_rule)
         chains = self._chains.get(blueprints) or self._get_chains(blueprints)
         ctx._chains = chains
         try:
@@ -524,10 +445,10 @@ class Kolba(Scaffold):
             return host[: -len(server_name) - 1]
         return "<invalid>"
 
-    def _get_chains(self, blueprints: tuple[str, ...]) -> _Chains:
+    def _get_chains(self, blueprints: tuple[str, ...]) -> HookChains:
         chains = self._chains.get(blueprints)
         if chains is None:
-            chains = self._chains[blueprints] = _Chains(self, blueprints)
+            chains = self._chains[blueprints] = HookChains(self, blueprints)
         return chains
 
     def dispatch_request(self, ctx: RequestContext | None = None) -> t.Any:
@@ -594,7 +515,7 @@ class Kolba(Scaffold):
             response = self.ensure_sync(func)(response)
         chains = ctx._chains
         if chains is None:
-            chains = self._get_chains(_rule_blueprints(ctx.request.url_rule))  # type: ignore[union-attr]
+            chains = self._get_chains(rule_blueprints(ctx.request.url_rule))  # type: ignore[union-attr]
         for func in chains.after:
             response = func(response)
         # PERF: the session is opened lazily; a request that never touched it and sent no
@@ -785,7 +706,7 @@ class Kolba(Scaffold):
         ctx = _cv_ctx.get()
         chains = getattr(ctx, "_chains", None)
         if chains is None:
-            chains = self._get_chains(_rule_blueprints(getattr(ctx.request, "url_rule", None)))
+            chains = self._get_chains(rule_blueprints(getattr(ctx.request, "url_rule", None)))
         for func in chains.teardown:
             func(exc)
         if signals.request_tearing_down.receivers:
@@ -804,7 +725,7 @@ class Kolba(Scaffold):
         """Let the ``url_defaults`` functions fill in ``values`` for ``endpoint``."""
         names: t.Iterable[str | None] = (None,)
         if "." in endpoint:
-            names = chain(names, reversed(_split_blueprint_path(endpoint.rpartition(".")[0])))
+            names = chain(names, reversed(split_blueprint_path(endpoint.rpartition(".")[0])))
         for name in names:
             if name in self.url_default_functions:
                 for func in self.url_default_functions[name]:
@@ -879,4 +800,4 @@ def _current_blueprints() -> tuple[str, ...]:
     request = _current_request()
     if request is None:
         return ()
-    return _rule_blueprints(request.url_rule)
+    return rule_blueprints(request.url_rule)

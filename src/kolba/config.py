@@ -10,11 +10,14 @@ import sys
 import types
 import typing as t
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 if t.TYPE_CHECKING:
     from typing_extensions import Self
 
-__all__ = ["Config", "ConfigAttribute", "ImportStringError", "import_string"]
+from .http.immutable import ImmutableDict
+
+__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute", "ImportStringError", "import_string"]
 
 T = t.TypeVar("T")
 
@@ -303,3 +306,41 @@ class Config(dict[str, t.Any]):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {dict.__repr__(self)}>"
+
+
+#: The configuration every app starts with: Flask 3.1's keys and defaults, except for
+#: ``MAX_CONTENT_LENGTH``, which Kolba limits by default (see docs/differences.md).
+DEFAULT_CONFIG: Mapping[str, t.Any] = ImmutableDict(
+    {
+        "DEBUG": None,
+        "TESTING": False,
+        "PROPAGATE_EXCEPTIONS": None,
+        "SECRET_KEY": None,
+        "SECRET_KEY_FALLBACKS": None,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+        "USE_X_SENDFILE": False,
+        "TRUSTED_HOSTS": None,
+        "SERVER_NAME": None,
+        "APPLICATION_ROOT": "/",
+        "SESSION_COOKIE_NAME": "session",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_PATH": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_PARTITIONED": False,
+        "SESSION_COOKIE_SAMESITE": None,
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        # Kolba: a body limit by default (Flask has none); set None to lift it.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1_000,
+        "SEND_FILE_MAX_AGE_DEFAULT": None,
+        "TRAP_BAD_REQUEST_ERRORS": None,
+        "TRAP_HTTP_EXCEPTIONS": False,
+        "EXPLAIN_TEMPLATE_LOADING": False,
+        "PREFERRED_URL_SCHEME": "http",
+        "TEMPLATES_AUTO_RELOAD": None,
+        "MAX_COOKIE_SIZE": 4093,
+        "PROVIDE_AUTOMATIC_OPTIONS": True,
+    }
+)

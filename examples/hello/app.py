@@ -63,7 +63,10 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     with make_server(host, port, app) as server:
-        print(f"Serving the Kolba example on http://{host}:{server.server_port}/ (Ctrl+C stops)")
+        print(
+            f"Serving the Kolba example on http://{host}:{server.server_port}/ (Ctrl+C stops)",
+            flush=True,
+        )
         try:
             server.serve_forever()
         except KeyboardInterrupt:

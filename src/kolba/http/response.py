@@ -549,6 +549,22 @@ class Response:
         if overwrite or "etag" not in self.headers:
             self.set_etag(generate_etag(self.get_data()), weak)
 
+    def make_conditional(
+        self,
+        request_or_environ: t.Any,
+        accept_ranges: bool | str = False,
+        complete_length: int | None = None,
+    ) -> Response:
+        """Answer the request's ``If-*`` and ``Range`` headers: 304, 412 or 206, in place.
+
+        See :func:`kolba.http.ranges.make_conditional`, which does the work.
+
+        :raises RequestedRangeNotSatisfiable: When no requested range overlaps the body.
+        """
+        from .ranges import make_conditional
+
+        return make_conditional(self, request_or_environ, accept_ranges, complete_length)
+
     # -- Cookies ---------------------------------------------------------------------------------
 
     def set_cookie(

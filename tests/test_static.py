@@ -46,8 +46,8 @@ def _apps(root: Path, **kwargs: t.Any) -> tuple[t.Any, t.Any]:
     k = kolba.Kolba("static_test", root_path=os.fspath(root), **kwargs)
     for app, sfd in ((f, flask.send_from_directory), (k, send_from_directory)):
 
-        def download(sfd: t.Any = sfd) -> t.Any:
-            return sfd("static", app_request(app).args["name"])
+        def download(sfd: t.Any = sfd, req: t.Any = app_request(app)) -> t.Any:
+            return sfd("static", req.args["name"])
 
         app.add_url_rule("/dl", "dl", download)
     return f.test_client(), k.test_client()

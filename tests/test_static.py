@@ -44,17 +44,17 @@ def _norm(rv: t.Any) -> tuple[int, list[tuple[str, str]], bytes]:
 def _apps(root: Path, **kwargs: t.Any) -> tuple[t.Any, t.Any]:
     f = flask.Flask("static_test", root_path=os.fspath(root), **kwargs)
     k = kolba.Kolba("static_test", root_path=os.fspath(root), **kwargs)
-    for app, sfd in ((f, flask.send_from_directory), (k, send_from_directory)):
+    pairs: tuple[tuple[t.Any, t.Any, t.Any], ...] = (
+        (f, flask.send_from_directory, flask.request),
+        (k, send_from_directory, kolba.request),
+    )
+    for app, sfd, req in pairs:
 
-        def download(sfd: t.Any = sfd, req: t.Any = app_request(app)) -> t.Any:
+        def download(sfd: t.Any = sfd, req: t.Any = req) -> t.Any:
             return sfd("static", req.args["name"])
 
         app.add_url_rule("/dl", "dl", download)
     return f.test_client(), k.test_client()
-
-
-def app_request(app: t.Any) -> t.Any:
-    return flask.request if isinstance(app, flask.Flask) else kolba.request
 
 
 @pytest.mark.parametrize(

@@ -858,3 +858,33 @@ def test_signals_can_change_context(tmp_path: pathlib.Path) -> None:
 
     with kolba.signals.before_render_template.connected_to(before, app), app.app_context():
         assert templating.render_template_string("{{ x }}", x="orig") == "changed"
+
+
+@pytest.mark.xfail(
+    reason="BUG: update_template_context does not put the concrete request and g into the"
+    " context as Flask's default context processor does, so signal receivers (such as debug"
+    " toolbars) that read context['request'] or context['g'] find nothing",
+    strict=True,
+)
+def test_context_has_request_and_g_like_flask(tmp_path: pathlib.Path) -> None:
+    keys = []
+    for fw in (FLASK, KOLBA):
+        app = build(fw, tmp_path)
+        seen: list[set[str]] = []
+
+        def receiver(
+            sender: t.Any,
+            template: t.Any,
+            context: dict[str, t.Any],
+            seen: list[set[str]] = seen,
+        ) -> None:
+            seen.append(set(context))
+
+        with fw.signals.template_rendered.connected_to(receiver, app):
+            with app.app_context():
+                fw.render_template_string("", x=1)
+            with app.test_request_context():
+                fw.render_template_string("", x=1)
+        keys.append(seen)
+    assert keys[0] == [{"x", "g"}, {"x", "g", "request"}]
+    assert keys[1] == keys[0]

@@ -888,3 +888,35 @@ def test_context_has_request_and_g_like_flask(tmp_path: pathlib.Path) -> None:
         keys.append(seen)
     assert keys[0] == [{"x", "g"}, {"x", "g", "request"}]
     assert keys[1] == keys[0]
+
+
+@needs_blueprint
+def test_explain_other_loaders_and_folderless_blueprint(
+    tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    logs = []
+    for fw in (FLASK, KOLBA):
+        app = build(fw, tmp_path)
+        app.config["EXPLAIN_TEMPLATE_LOADING"] = True
+        # Settings that are not plain values (a dict, a list of loaders) are left out.
+        app.jinja_loader = jinja2.ChoiceLoader([jinja2.DictLoader({"a.html": "A"})])
+        app.register_blueprint(fw.Blueprint("nofolder", __name__))
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger=app.logger.name), app.app_context():
+            assert fw.render_template("a.html") == "A"
+        logs.append([r.getMessage() for r in caplog.records])
+    assert logs[1] == logs[0]
+    assert logs[1][0].splitlines() == [
+        "Locating template 'a.html':",
+        "    1: trying loader of application 'tmpl_app'",
+        "       class: jinja2.loaders.ChoiceLoader",
+        "       -> found ('<string>')",
+    ]
+
+
+def test_auto_reload_option_wins(tmp_path: pathlib.Path) -> None:
+    for fw in (FLASK, KOLBA):
+        app = build(fw, tmp_path)
+        app.config["TEMPLATES_AUTO_RELOAD"] = False
+        app.jinja_options = {"auto_reload": True}
+        assert app.jinja_env.auto_reload is True

@@ -11,7 +11,9 @@ expected values are also written out, so a test still fails if both frameworks c
 from __future__ import annotations
 
 import functools
+import gc
 import typing as t
+import warnings
 from dataclasses import dataclass
 
 import flask
@@ -692,6 +694,34 @@ def test_async_dispatch_and_handlers() -> None:
     assert [a[0] for a in got] == [200, 200, 200, 201]
     assert got[0][2] == b"view 2 /v/2" and got[1][2] == b"get GET" and got[3][2] == b"post"
     assert got[2][1]["Content-Length"] == "8"  # "get HEAD"
+
+
+def test_sync_handler_returning_a_coroutine_runs_once() -> None:
+    # Kolba calls handlers directly and looks at what they return; a plain ``def`` that returns
+    # a coroutine must not be called a second time to run it. (What happens to the coroutine
+    # then is the app's business: Flask refuses it with a 500, Kolba's dispatch awaits it.)
+    calls: dict[str, int] = {}
+
+    def make(fw: Fw) -> t.Any:
+        async def later() -> str:
+            return "later"
+
+        class Sneaky(fw.MethodView):  # type: ignore[name-defined]
+            def get(self) -> t.Any:
+                calls[fw.name] = calls.get(fw.name, 0) + 1
+                return later()
+
+        app = _quiet_500(_new_app(fw))
+        app.add_url_rule("/s", view_func=Sneaky.as_view("s"))
+        return app
+
+    for fw in (KOLBA, FLASK):
+        with warnings.catch_warnings():
+            # Flask drops the coroutine it cannot use, unawaited.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            make(fw).test_client().get("/s")
+            gc.collect()
+    assert calls == {"kolba": 1, "flask": 1}
 
 
 def _ensure_sync_app(fw: Fw, calls: list[str]) -> t.Any:

@@ -8,14 +8,38 @@ call (plus an instance, unless ``init_every_request`` is False) over a plain fun
 
 from __future__ import annotations
 
+import inspect
 import typing as t
+from types import CoroutineType
 
+from .app import Kolba
 from .globals import _get_app, _get_request
 
 #: The handler names :class:`MethodView` looks for, lower case as the methods on the class.
 http_method_funcs: frozenset[str] = frozenset(
     ["get", "post", "head", "options", "delete", "put", "trace", "patch"]
 )
+
+
+_default_ensure_sync = Kolba.ensure_sync
+
+
+def _call(app: Kolba, func: t.Callable[..., t.Any], kwargs: dict[str, t.Any]) -> t.Any:
+    """Call ``func(**kwargs)`` as ``app.ensure_sync(func)(**kwargs)`` would, more cheaply.
+
+    PERF: ``ensure_sync`` asks ``inspect.iscoroutinefunction`` on every call (about eight
+    Python calls, twice per request for a MethodView). With the default ``ensure_sync`` the
+    handler is called directly and an ``async def`` one is recognised by the coroutine it
+    returns: that coroutine has not started, so it is closed unrun and the handler goes the
+    usual way. An app that overrides ``ensure_sync`` gets Flask's exact path.
+    """
+    if getattr(app.ensure_sync, "__func__", None) is not _default_ensure_sync:
+        return app.ensure_sync(func)(**kwargs)
+    rv = func(**kwargs)
+    if type(rv) is CoroutineType and inspect.iscoroutinefunction(func):
+        rv.close()
+        return app.ensure_sync(func)(**kwargs)
+    return rv
 
 
 class View:
@@ -68,13 +92,13 @@ class View:
                 # ``outer`` is the decorated function the app holds, so a replaced
                 # ``view_class`` on it takes effect, as in Flask.
                 instance = outer.view_class(*class_args, **class_kwargs)  # type: ignore[attr-defined]
-                return _get_app().ensure_sync(instance.dispatch_request)(**kwargs)
+                return _call(_get_app(), instance.dispatch_request, kwargs)
 
         else:
             instance = cls(*class_args, **class_kwargs)
 
             def view(**kwargs: t.Any) -> t.Any:
-                return _get_app().ensure_sync(instance.dispatch_request)(**kwargs)
+                return _call(_get_app(), instance.dispatch_request, kwargs)
 
         outer = view
         if cls.decorators:
@@ -131,7 +155,7 @@ class MethodView(View):
         if handler is None and method == "HEAD":
             handler = getattr(self, "get", None)
         assert handler is not None, f"Unimplemented method {method!r}"
-        return _get_app().ensure_sync(handler)(**kwargs)
+        return _call(_get_app(), handler, kwargs)
 
 
 __all__ = ["MethodView", "View", "http_method_funcs"]

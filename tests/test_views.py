@@ -440,6 +440,35 @@ def test_one_class_on_two_rules() -> None:
     assert got[2][0] == 308
 
 
+def _has_blueprints() -> bool:
+    try:
+        return kolba.Blueprint is not None
+    except (AttributeError, ImportError):
+        return False
+
+
+@pytest.mark.skipif(not _has_blueprints(), reason="kolba.Blueprint not written yet")
+def test_views_on_a_blueprint() -> None:
+    def make(fw: Fw) -> t.Any:
+        class Page(fw.MethodView):  # type: ignore[name-defined]
+            def get(self, n: int) -> str:
+                return f"{fw.request.endpoint} {fw.url_for('.page', n=n + 1)}"
+
+            def post(self, n: int) -> tuple[str, int]:
+                return "posted", 201
+
+        bp = (flask.Blueprint if fw is FLASK else kolba.Blueprint)("bp", __name__)
+        bp.add_url_rule("/page/<int:n>", view_func=Page.as_view("page"))
+        app = _new_app(fw)
+        app.register_blueprint(bp, url_prefix="/bp")
+        return app
+
+    got = both(make, ("GET", "/bp/page/1"), ("POST", "/bp/page/1"), ("PUT", "/bp/page/1"))
+    assert got[0][2] == b"bp.page /bp/page/2"
+    assert [a[0] for a in got] == [200, 201, 405]
+    assert got[2][1]["Allow"] == "GET, HEAD, OPTIONS, POST"
+
+
 # --- MethodView ---------------------------------------------------------------------------------
 
 

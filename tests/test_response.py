@@ -571,16 +571,6 @@ def test_stream_with_context_closes_on_early_stop(app: Kolba) -> None:
 #: flashing, sending files, the CLI) or that are Flask's own imports and class name.
 NOT_YET_IN_KOLBA = frozenset(
     {
-        "Blueprint",
-        "flash",
-        "get_flashed_messages",
-        "get_template_attribute",
-        "render_template",
-        "render_template_string",
-        "stream_template",
-        "stream_template_string",
-        "send_file",
-        "send_from_directory",
         "Flask",  # Kolba's application class is ``Kolba``
     }
 )

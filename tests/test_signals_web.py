@@ -43,9 +43,9 @@ needs_templates = pytest.mark.skipif(
 )
 
 
-# Flask's default context processor puts ``g`` and ``request`` in the context the template
-# signals carry; Kolba makes them Jinja globals instead (see the xfail test at the end), so the
-# recordings leave them out and that difference is tested once, on its own.
+# Both frameworks' default context processor puts ``g`` and ``request`` in the context the
+# template signals carry; they are framework objects, so the recordings leave them out and
+# their presence is tested once, on its own.
 _PROCESSOR_KEYS = {"g", "request"}
 
 
@@ -315,12 +315,6 @@ def test_template_signals_outside_a_request(tmp_path: Path) -> None:
 
 
 @needs_templates
-@pytest.mark.xfail(
-    reason="BUG: Kolba has no default context processor, so the context sent with "
-    "before_render_template/template_rendered lacks Flask's 'g' and 'request' (they are Jinja "
-    "globals instead); a receiver reading context['request'] fails (not in differences.md)",
-    strict=True,
-)
 @pytest.mark.parametrize(("path", "keys"), [("/page", {"g", "request"}), (None, {"g"})])
 def test_signal_context_has_g_and_request_like_flask(
     tmp_path: Path, path: str | None, keys: set[str]

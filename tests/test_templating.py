@@ -860,12 +860,6 @@ def test_signals_can_change_context(tmp_path: pathlib.Path) -> None:
         assert templating.render_template_string("{{ x }}", x="orig") == "changed"
 
 
-@pytest.mark.xfail(
-    reason="BUG: update_template_context does not put the concrete request and g into the"
-    " context as Flask's default context processor does, so signal receivers (such as debug"
-    " toolbars) that read context['request'] or context['g'] find nothing",
-    strict=True,
-)
 def test_context_has_request_and_g_like_flask(tmp_path: pathlib.Path) -> None:
     keys = []
     for fw in (FLASK, KOLBA):

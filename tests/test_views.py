@@ -788,11 +788,6 @@ def test_views_call_their_handlers_through_the_apps_ensure_sync() -> None:
     assert recorded["kolba"] == recorded["flask"] == ["dispatch_request", "get", "dispatch_request"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: Kolba.dispatch_request calls the view function directly; Flask passes it "
-    "through app.ensure_sync, so an app overriding ensure_sync sees it (not in differences.md)",
-    strict=True,
-)
 def test_view_function_itself_goes_through_ensure_sync_like_flask() -> None:
     calls: dict[str, list[str]] = {"kolba": [], "flask": []}
     both(lambda fw: _ensure_sync_app(fw, calls[fw.name]), ("GET", "/api"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import json as json
 from .app import Kolba as Kolba
+from .blueprints import Blueprint as Blueprint
 from .config import Config as Config
 from .ctx import after_this_request as after_this_request
 from .ctx import copy_current_request_context as copy_current_request_context
@@ -18,6 +19,8 @@ from .globals import g as g
 from .globals import request as request
 from .globals import session as session
 from .helpers import abort as abort
+from .helpers import flash as flash
+from .helpers import get_flashed_messages as get_flashed_messages
 from .helpers import make_response as make_response
 from .helpers import redirect as redirect
 from .helpers import stream_with_context as stream_with_context
@@ -37,3 +40,34 @@ from .wrappers import Request as Request
 from .wrappers import Response as Response
 
 __version__ = "0.1.0.dev0"
+
+# PERF: templating (Jinja2) and file sending are imported on first use, so an app that uses
+# neither starts faster; the names still behave as ordinary attributes of the package.
+_lazy = {
+    "render_template": "templating",
+    "render_template_string": "templating",
+    "stream_template": "templating",
+    "stream_template_string": "templating",
+    "get_template_attribute": "templating",
+    "send_file": "files",
+    "send_from_directory": "files",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _lazy.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kolba' has no attribute {name!r}")
+    import importlib
+    import sys
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    # (``globals`` here is the kolba.globals submodule, so the package dict is reached by name.)
+    vars(sys.modules[__name__])[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    import sys
+
+    return sorted({*vars(sys.modules[__name__]), *_lazy})

@@ -14,12 +14,14 @@ import os
 import sys
 import types
 import typing as t
+import weakref
 from collections.abc import Iterator
 from datetime import timedelta
 from itertools import chain
 from urllib.parse import quote
 
 from . import signals
+from .apptemplates import TemplateSupport
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .globals import _cv_ctx
@@ -42,6 +44,7 @@ from .wrappers import Request, Response
 from .wsgi import WSGIScope, run_wsgi_app
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from .blueprints import Blueprint
     from .testing import KolbaClient
     from .wsgi import StartResponse, WSGIEnvironment
 
@@ -57,7 +60,7 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     return timedelta(seconds=value)
 
 
-class Kolba(Scaffold):
+class Kolba(TemplateSupport, Scaffold):
     """A WSGI application with Flask's API.
 
     :param import_name: The name of the application's module or package, usually ``__name__``;
@@ -132,12 +135,15 @@ class Kolba(Scaffold):
         ] = []
         self.teardown_appcontext_funcs: list[t.Callable[[BaseException | None], None]] = []
         self.shell_context_processors: list[t.Callable[[], dict[str, t.Any]]] = []
-        self.blueprints: dict[str, t.Any] = {}
+        self.blueprints: dict[str, Blueprint] = {}
         self.extensions: dict[str, t.Any] = {}
         self.url_map = self.url_map_class(host_matching=host_matching)
         self.subdomain_matching = subdomain_matching
         self._got_first_request = False
         self._chains: dict[tuple[str, ...], HookChains] = {}
+        # An app that overrides ensure_sync sees every view function, as in Flask.
+        self._plain_ensure_sync = type(self).ensure_sync is Kolba.ensure_sync
+        self.template_context_processors[None] = [_default_template_ctx_processor]
         # PERF: contexts skip the teardown methods when nothing is registered, unless a
         # subclass overrides them.
         self._plain_teardown = (
@@ -145,8 +151,17 @@ class Kolba(Scaffold):
             and type(self).do_teardown_appcontext is Kolba.do_teardown_appcontext
         )
         self.static_host = static_host
-        if self.has_static_folder and bool(static_host) != host_matching:
-            raise AssertionError("Invalid static_host/host_matching combination")
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise AssertionError("Invalid static_host/host_matching combination")
+            # A weak reference, so the rule's view does not keep the app alive.
+            self_ref = weakref.ref(self)
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=lambda **kw: self_ref().send_static_file(**kw),  # type: ignore[union-attr]
+            )
 
     # -- Identity and configuration --------------------------------------------------------------
 
@@ -168,6 +183,7 @@ class Kolba(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+        self._set_auto_reload(value)
 
     @property
     def logger(self) -> logging.Logger:
@@ -262,6 +278,19 @@ class Kolba(Scaffold):
         self.url_map.add(rule_obj)
         if view_func is not None:
             self.view_functions[endpoint] = view_func
+
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
+        """Register a blueprint's routes, hooks and handlers on the app.
+
+        :param options: Override the blueprint's ``url_prefix``, ``subdomain``,
+            ``url_defaults``, or register it again under another ``name``.
+        """
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> t.ValuesView[Blueprint]:
+        """The registered blueprints, in registration order."""
+        return self.blueprints.values()
 
     @setupmethod
     def teardown_appcontext(self, f: T_teardown) -> T_teardown:
@@ -461,7 +490,10 @@ class Kolba(Scaffold):
         rule: Rule = request.url_rule  # type: ignore[assignment]
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response()
-        rv = self.view_functions[rule.endpoint](**request.view_args)  # type: ignore[arg-type]
+        view = self.view_functions[rule.endpoint]
+        if not self._plain_ensure_sync:
+            return self.ensure_sync(view)(**request.view_args)  # type: ignore[arg-type]
+        rv = view(**request.view_args)  # type: ignore[arg-type]
         # PERF: an ``async def`` view is detected by what it returns, so plain views pay nothing.
         if type(rv) is types.CoroutineType:
             rv = _run_coroutine(rv)
@@ -777,6 +809,17 @@ class Kolba(Scaffold):
         from .helpers import _redirect
 
         return _redirect(location, code=code, Response=self.response_class)
+
+
+def _default_template_ctx_processor() -> dict[str, t.Any]:
+    """Put ``g`` and ``request`` in every template's context, as Flask does (so template signal
+    receivers see them too). ``session`` stays a Jinja global: reading it here would open it."""
+    ctx = _cv_ctx.get(None)
+    if ctx is None:
+        return {}
+    if ctx.request is None:
+        return {"g": ctx.g}
+    return {"g": ctx.g, "request": ctx.request}
 
 
 def _run_coroutine(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:

@@ -146,6 +146,8 @@ class RequestContext(AppContext):
         self._chains: t.Any = None
         #: Match the URL at the first push (contexts made outside the WSGI hot path).
         self._match_on_push = False
+        #: The flashed messages taken out of the session by get_flashed_messages.
+        self.flashes: list[tuple[str, str]] | None = None
 
     @property
     def session(self) -> SessionMixin:

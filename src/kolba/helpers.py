@@ -151,3 +151,49 @@ def get_debug_flag() -> bool:
     import os
 
     return os.environ.get("KOLBA_DEBUG", "").lower() in {"1", "true", "yes", "on"}
+
+
+def flash(message: str, category: str = "message") -> None:
+    """Store a message for the next request (usually the page a redirect leads to).
+
+    Messages live in the session, so they survive the redirect; they need a ``SECRET_KEY``.
+    """
+    from .globals import session
+    from .signals import message_flashed
+
+    flashes = session.get("_flashes", [])
+    flashes.append((category, message))
+    session["_flashes"] = flashes
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if message_flashed.receivers:
+        message_flashed.send(
+            app, _async_wrapper=app.ensure_sync, message=message, category=category
+        )
+
+
+def get_flashed_messages(
+    with_categories: bool = False, category_filter: t.Iterable[str] = ()
+) -> list[str] | list[tuple[str, str]]:
+    """Take the flashed messages out of the session (the same list for the rest of the request).
+
+    :param with_categories: Return ``(category, message)`` pairs.
+    :param category_filter: Only messages of these categories.
+    """
+    from .globals import session
+
+    ctx = _cv_ctx.get(None)
+    if ctx is None or ctx.request is None:
+        raise RuntimeError(
+            "Working outside of request context.\n\nThis typically means that you attempted"
+            " to use functionality that needed\nan active HTTP request. Consult the"
+            " documentation on testing for\ninformation about how to avoid this problem."
+        )
+    flashes: list[tuple[str, str]] | None = getattr(ctx, "flashes", None)
+    if flashes is None:
+        flashes = session.pop("_flashes") if "_flashes" in session else []
+        ctx.flashes = flashes  # type: ignore[attr-defined]
+    if category_filter:
+        flashes = [f for f in flashes if f[0] in category_filter]
+    if not with_categories:
+        return [x[1] for x in flashes]
+    return flashes

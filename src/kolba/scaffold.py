@@ -13,9 +13,16 @@ import pathlib
 import sys
 import typing as t
 from collections import defaultdict
+from datetime import timedelta
 from functools import update_wrapper
 
 from .http.exceptions import HTTPException, default_exceptions
+from .http.utils import cached_property
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from jinja2 import BaseLoader
+
+    from .wrappers import Response
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 T_route = t.TypeVar("T_route", bound=t.Callable[..., t.Any])
@@ -199,6 +206,36 @@ class Scaffold:
         if value is not None:
             value = value.rstrip("/")
         self._static_url_path = value
+
+    @cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """The loader for this app's or blueprint's ``template_folder`` (None without one)."""
+        if self.template_folder is None:
+            return None
+        from jinja2 import FileSystemLoader
+
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """How long browsers may cache a static file: ``SEND_FILE_MAX_AGE_DEFAULT`` in seconds,
+        or None (the browser revalidates with a conditional request, answered 304)."""
+        from .globals import current_app
+
+        value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    def send_static_file(self, filename: str) -> Response:
+        """The view of the ``static`` route: a file from :attr:`static_folder`, never outside it."""
+        if not self.has_static_folder:
+            raise RuntimeError("'static_folder' must be set to serve static_files.")
+        from .files import send_from_directory
+
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(t.cast(str, self.static_folder), filename, max_age=max_age)
 
     def open_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = None

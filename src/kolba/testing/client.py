@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import typing as t
 from collections.abc import Iterable, Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from io import BytesIO
 from time import time
 from types import TracebackType
@@ -159,6 +159,34 @@ class KolbaClient:
                 self._cookies.pop(cookie._storage_key, None)
             else:
                 self._cookies[cookie._storage_key] = cookie
+
+    @contextmanager
+    def session_transaction(self, *args: t.Any, **kwargs: t.Any) -> t.Iterator[t.Any]:
+        """Open the session the next request would see, to read or change it in a test.
+
+        Takes the same arguments as :meth:`open`; the session is saved back into the cookie jar
+        when the ``with`` block ends. Needs ``use_cookies=True``.
+        """
+        if self._cookies is None:
+            raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
+        app = self.application
+        ctx = app.test_request_context(*args, **kwargs)
+        self._add_cookies_to_wsgi(ctx.request.environ)
+        with ctx:
+            sess = app.session_interface.open_session(app, ctx.request)
+        if sess is None:
+            raise RuntimeError("Session backend did not open a session.")
+        yield sess
+        resp = app.response_class()
+        if app.session_interface.is_null_session(sess):
+            return
+        with ctx:
+            app.session_interface.save_session(app, sess, resp)
+        self._update_cookies_from_response(
+            ctx.request.host.partition(":")[0],
+            ctx.request.path,
+            resp.headers.getlist("Set-Cookie"),
+        )
 
     # requests
 

@@ -6,18 +6,28 @@ socket, no test client. Run it with ``python benchmarks/bench_inprocess.py``; it
 half a minute and prints requests per second per scenario, the Kolba/Flask and Kolba/Falcon
 ratios, and the Python function calls one hello request makes.
 
+Two scenarios use a feature of Flask's API (a Jinja template render, a signed cookie session);
+they run on Kolba and Flask only, and the frameworks without the feature are listed as skipped
+rather than given an app that would measure something else.
+
 To add a scenario, append a :class:`Scenario` to :data:`SCENARIOS` and give every builder in
-:data:`BUILDERS` a route that answers it. To add a framework, add a builder.
+:data:`BUILDERS` that has its ``feature`` (see :data:`FEATURES`) a route that answers it. To add
+a framework, add a builder.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
+import functools
 import io
 import json
+import pathlib
 import pstats
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -32,34 +42,82 @@ WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 #: router that scans its rules linearly pays for it as it would in a real app.
 ROUTE_COUNT = 30
 FORM_BODY = b"name=Ada&colour=blue"
+#: The template scenario's user: the name needs escaping, so autoescape is part of the cost.
+TEMPLATE_USER = {"name": "Ada <& co>"}
+TEMPLATE_ITEMS = 20
+#: The session value the benchmark's cookie carries; every timed request reads it and writes
+#: it plus one (the cookie sent is the same each time, so each request does the same work).
+SESSION_START = 41
+SECRET_KEY = "bench-inprocess-secret"
+BASE_HTML = """<!doctype html>
+<html><head><title>{% block title %}{% endblock %} - Bench</title></head>
+<body><main>{% block body %}{% endblock %}</main></body></html>
+"""
+PAGE_HTML = """{% extends "base.html" %}
+{% block title %}Items of {{ user.name }}{% endblock %}
+{% block body %}<ul>
+{% for item in items %}<li id="i{{ item }}">{{ user.name }}: item {{ item }}</li>
+{% endfor %}</ul>{% endblock %}
+"""
 
 
 # -- scenarios --------------------------------------------------------------------------------
 
 
-def _expect_text(expected: bytes) -> Callable[[str, bytes], None]:
-    def check(status: str, body: bytes) -> None:
+Headers = list[tuple[str, str]]
+Check = Callable[[str, Headers, bytes], None]
+
+
+def _expect_text(expected: bytes) -> Check:
+    def check(status: str, headers: Headers, body: bytes) -> None:
         assert status.startswith("200"), status
         assert body == expected, body
 
     return check
 
 
-def _expect_json(expected: object) -> Callable[[str, bytes], None]:
+def _expect_json(expected: object) -> Check:
     # Frameworks format JSON differently (spacing, trailing newline); the value must match.
-    def check(status: str, body: bytes) -> None:
+    def check(status: str, headers: Headers, body: bytes) -> None:
         assert status.startswith("200"), status
         assert json.loads(body) == expected, body
 
     return check
 
 
+def _expected_page() -> bytes:
+    # Written out by hand rather than rendered with Jinja, so a framework that skipped the
+    # layout, the loop or the escaping cannot agree with the benchmark by accident.
+    name = "Ada &lt;&amp; co&gt;"
+    items = "".join(
+        f'<li id="i{item}">{name}: item {item}</li>\n' for item in range(TEMPLATE_ITEMS)
+    )
+    return (
+        "<!doctype html>\n"
+        f"<html><head><title>Items of {name} - Bench</title></head>\n"
+        f"<body><main><ul>\n{items}</ul></main></body></html>"
+    ).encode()
+
+
+def _expect_session_write(status: str, headers: Headers, body: bytes) -> None:
+    # The body proves the cookie was read; the Set-Cookie header proves the write was saved.
+    assert status.startswith("200"), status
+    assert body == f"n={SESSION_START}".encode(), body
+    cookies = [value for name, value in headers if name.lower() == "set-cookie"]
+    assert len(cookies) == 1 and cookies[0].startswith("session="), cookies
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One kind of request, and what a correct answer to it is.
 
-    :param check: called once per framework before timing, so a framework that answers
-        wrongly (and perhaps cheaply) is reported as broken instead of fast.
+    :param check: called once per framework before timing with the status, headers and body,
+        so a framework that answers wrongly (and perhaps cheaply) is reported as broken
+        instead of fast.
+    :param feature: a framework feature the scenario needs (a key of :data:`FEATURES`);
+        frameworks without it are skipped with a note.
+    :param prepare: given the built app, returns extra environ entries for every request
+        (a session cookie made by the framework itself); run once, outside the timing.
     """
 
     name: str
@@ -68,7 +126,23 @@ class Scenario:
     query: str
     body: bytes
     content_type: str
-    check: Callable[[str, bytes], None]
+    check: Check
+    feature: str = ""
+    prepare: Callable[[Any], Environ] | None = None
+
+
+def _session_cookie(app: Any) -> Environ:
+    """Make a session cookie holding ``n`` through the framework's own test client.
+
+    Each framework signs its own cookie, so the benchmark does not depend on the two sharing
+    a format (they do, which a test checks elsewhere).
+    """
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["n"] = SESSION_START
+    cookie = client.get_cookie("session")
+    assert cookie is not None, "the test client kept no session cookie"
+    return {"HTTP_COOKIE": f"session={cookie.value}"}
 
 
 SCENARIOS = [
@@ -92,14 +166,52 @@ SCENARIOS = [
         "application/x-www-form-urlencoded",
         _expect_text(b"name=Ada colour=blue"),
     ),
+    Scenario(
+        "template render",
+        "GET",
+        "/page",
+        "",
+        b"",
+        "",
+        _expect_text(_expected_page()),
+        feature="templates",
+    ),
+    Scenario(
+        "session read+write",
+        "GET",
+        "/session",
+        "",
+        b"",
+        "",
+        _expect_session_write,
+        feature="sessions",
+        prepare=_session_cookie,
+    ),
 ]
 
+#: Framework name -> the scenario features it has. Bottle has its own template engine and
+#: Falcon none; neither has sessions; porting a template to another engine would compare
+#: engines, not frameworks.
+FEATURES: dict[str, frozenset[str]] = {
+    "kolba": frozenset({"templates", "sessions"}),
+    "flask": frozenset({"templates", "sessions"}),
+}
 
-def make_environ_factory(scenario: Scenario) -> Callable[[], Environ]:
+
+def filler_count(framework: str) -> int:
+    """Filler routes ``framework`` needs so that its app has :data:`ROUTE_COUNT` in all."""
+    features = FEATURES.get(framework, frozenset())
+    answered = [s for s in SCENARIOS if not s.feature or s.feature in features]
+    return ROUTE_COUNT - len(answered)
+
+
+def make_environ_factory(scenario: Scenario, extra: Environ | None = None) -> Callable[[], Environ]:
     """Return a function that builds a fresh environ per call, as a server would.
 
     Only a dict copy and a new input stream happen per request, so the environ's own cost is
     small and the same for every framework.
+
+    :param extra: entries added to every environ (from :attr:`Scenario.prepare`).
     """
     template: Environ = {
         "REQUEST_METHOD": scenario.method,
@@ -123,6 +235,8 @@ def make_environ_factory(scenario: Scenario) -> Callable[[], Environ]:
     if scenario.body:
         template["CONTENT_TYPE"] = scenario.content_type
         template["CONTENT_LENGTH"] = str(len(scenario.body))
+    if extra:
+        template.update(extra)
     body = scenario.body
 
     def factory() -> Environ:
@@ -136,11 +250,25 @@ def make_environ_factory(scenario: Scenario) -> Callable[[], Environ]:
 # -- apps -------------------------------------------------------------------------------------
 
 
-def build_flask_like(module_name: str, class_name: str) -> WSGIApp:
+@functools.cache
+def template_folder() -> str:
+    """A temporary folder holding the template scenario's layout and page, removed at exit."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="kolba-bench-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    (folder / "base.html").write_text(BASE_HTML, encoding="utf-8")
+    (folder / "page.html").write_text(PAGE_HTML, encoding="utf-8")
+    return str(folder)
+
+
+def build_flask_like(module_name: str, class_name: str, framework: str) -> WSGIApp:
     """Build the app with Flask's API; Kolba runs the very same code under its own names."""
     module = __import__(module_name)
-    app = getattr(module, class_name)(__name__)
+    app = getattr(module, class_name)(__name__, template_folder=template_folder())
+    app.secret_key = SECRET_KEY
+    # Production settings: templates are compiled once and never checked for changes.
+    app.config["TEMPLATES_AUTO_RELOAD"] = False
     request, jsonify = module.request, module.jsonify
+    render_template, session = module.render_template, module.session
 
     def filler() -> str:
         return "filler"
@@ -160,11 +288,23 @@ def build_flask_like(module_name: str, class_name: str) -> WSGIApp:
     def form() -> str:
         return f"name={request.form['name']} colour={request.form['colour']}"
 
+    def page() -> str:
+        return render_template(  # type: ignore[no-any-return]
+            "page.html", items=range(TEMPLATE_ITEMS), user=TEMPLATE_USER
+        )
+
+    def counter() -> str:
+        n: int = session.get("n", 0)
+        session["n"] = n + 1
+        return f"n={n}"
+
     app.add_url_rule("/hello", view_func=hello)
     app.add_url_rule("/users/<int:id>", view_func=user)
     app.add_url_rule("/search", view_func=search)
     app.add_url_rule("/form", view_func=form, methods=["POST"])
-    for number in range(ROUTE_COUNT - len(SCENARIOS)):
+    app.add_url_rule("/page", view_func=page)
+    app.add_url_rule("/session", view_func=counter)
+    for number in range(filler_count(framework)):
         if number % 2:
             app.add_url_rule(f"/static/{number}", f"filler{number}", filler)
         else:
@@ -173,11 +313,11 @@ def build_flask_like(module_name: str, class_name: str) -> WSGIApp:
 
 
 def build_kolba() -> WSGIApp:
-    return build_flask_like("kolba", "Kolba")
+    return build_flask_like("kolba", "Kolba", "kolba")
 
 
 def build_flask() -> WSGIApp:
-    return build_flask_like("flask", "Flask")
+    return build_flask_like("flask", "Flask", "flask")
 
 
 def build_bottle() -> WSGIApp:
@@ -202,7 +342,7 @@ def build_bottle() -> WSGIApp:
     def form() -> str:
         return f"name={request.forms.get('name')} colour={request.forms.get('colour')}"
 
-    for number in range(ROUTE_COUNT - len(SCENARIOS)):
+    for number in range(filler_count("bottle")):
         if number % 2:
             app.route(f"/static/{number}", callback=lambda: "filler")
         else:
@@ -242,7 +382,7 @@ def build_falcon() -> WSGIApp:
     app.add_route("/users/{id:int}", User())
     app.add_route("/search", Search())
     app.add_route("/form", Form())
-    for number in range(ROUTE_COUNT - len(SCENARIOS)):
+    for number in range(filler_count("falcon")):
         if number % 2:
             app.add_route(f"/static/{number}", Filler())
         else:
@@ -271,7 +411,7 @@ def build_bare() -> WSGIApp:
     static["/hello"] = hello
     static["/search"] = search
     static["/form"] = form
-    for number in range(ROUTE_COUNT - len(SCENARIOS)):
+    for number in range(filler_count("bare-wsgi")):
         static[f"/static/{number}"] = lambda environ: (text_headers, b"filler")
 
     def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
@@ -308,12 +448,12 @@ def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any =
     return None
 
 
-def call(app: WSGIApp, environ: Environ) -> tuple[str, bytes]:
+def call(app: WSGIApp, environ: Environ) -> tuple[str, Headers, bytes]:
     """One full request: call the app, drain the body, close it, as a server must."""
-    captured: list[str] = []
+    captured: list[tuple[str, Headers]] = []
 
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured.append(status)
+    def start_response(status: str, headers: Headers, exc_info: Any = None) -> Any:
+        captured.append((status, headers))
 
     result = app(environ, start_response)
     try:
@@ -322,7 +462,7 @@ def call(app: WSGIApp, environ: Environ) -> tuple[str, bytes]:
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    return captured[0], body
+    return captured[0][0], captured[0][1], body
 
 
 def requests_per_second(
@@ -399,12 +539,17 @@ def main(argv: list[str] | None = None) -> int:
 
     rates: dict[tuple[str, str], float] = {}
     broken: list[str] = []
+    skipped: list[str] = []
     for scenario in SCENARIOS:
-        new_environ = make_environ_factory(scenario)
         for name, app in apps.items():
+            if scenario.feature and scenario.feature not in FEATURES.get(name, ()):
+                skipped.append(f"{name} / {scenario.name}: no {scenario.feature} feature")
+                continue
             try:
-                status, body = call(app, new_environ())
-                scenario.check(status, body)
+                extra = scenario.prepare(app) if scenario.prepare else None
+                new_environ = make_environ_factory(scenario, extra)
+                status, headers, body = call(app, new_environ())
+                scenario.check(status, headers, body)
             except Exception as exc:
                 broken.append(f"{name} / {scenario.name}: {type(exc).__name__}: {exc}")
                 continue
@@ -423,7 +568,12 @@ def main(argv: list[str] | None = None) -> int:
         row = f"{scenario.name:<20}"
         for name in names:
             rate = rates.get((name, scenario.name))
-            row += f"{rate:>12,.0f}" if rate else f"{'broken':>12}"
+            if rate:
+                row += f"{rate:>12,.0f}"
+            elif scenario.feature and scenario.feature not in FEATURES.get(name, ()):
+                row += f"{'-':>12}"
+            else:
+                row += f"{'broken':>12}"
         for _, top, bottom in ratios:
             a, b = rates.get((top, scenario.name)), rates.get((bottom, scenario.name))
             row += f"{a / b:>13.2f}x" if a and b else f"{'-':>14}"
@@ -435,6 +585,10 @@ def main(argv: list[str] | None = None) -> int:
         if (name, SCENARIOS[0].name) in rates:
             print(f"  {name:<10} {calls_per_request(app, hello):>5}")
 
+    if skipped:
+        print("\nSkipped (the framework lacks the feature):")
+        for line in skipped:
+            print(f"  {line}")
     if broken:
         print("\nBROKEN (answered wrongly, not timed):")
         for line in broken:

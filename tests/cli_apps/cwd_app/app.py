@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from kolba import Kolba
+
+app = Kolba("from_app_py")

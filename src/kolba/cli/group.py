@@ -69,10 +69,12 @@ _app_option = click.Option(
 )
 
 
-def _set_debug(ctx: click.Context, param: click.Option, value: bool) -> bool | None:
+def _set_debug(ctx: click.Context, param: click.Option, value: bool | None) -> bool | None:
     # Left alone when not given, so KOLBA_DEBUG from the environment or a .env file counts.
+    # NOTE: click 8.4 records the parameter source only after this callback, so the default
+    # is None rather than relying on the source (Flask does, and so sets FLASK_DEBUG=0).
     source = ctx.get_parameter_source(param.name)
-    if source is not None and source in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
+    if value is None or source in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
         return None
     # An environment variable rather than ScriptInfo: a factory may read it while loading.
     os.environ["KOLBA_DEBUG"] = "1" if value else "0"
@@ -80,7 +82,11 @@ def _set_debug(ctx: click.Context, param: click.Option, value: bool) -> bool | N
 
 
 _debug_option = click.Option(
-    ["--debug/--no-debug"], help="Set debug mode.", expose_value=False, callback=_set_debug
+    ["--debug/--no-debug"],
+    default=None,
+    help="Set debug mode.",
+    expose_value=False,
+    callback=_set_debug,
 )
 
 
@@ -221,7 +227,13 @@ class KolbaGroup(AppGroup):
             # still bring the app's commands into the help.
             _env_file_option.handle_parse_result(ctx, {}, [])
             _app_option.handle_parse_result(ctx, {}, [])
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except BaseException:
+            # Help listing the app's commands pushed its app context onto ``ctx``; click
+            # does not close a context whose parsing failed, so pop it here.
+            ctx.close()
+            raise
 
 
 # ``run`` takes --debug too, so ``kolba run --debug`` works as ``kolba --debug run`` does.

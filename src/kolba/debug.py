@@ -258,13 +258,6 @@ class Frame:
     #: How many identical frames (recursion) follow this one and were folded into it.
     repeated: int = 0
 
-    @property
-    def line(self) -> str:
-        for number, text in self.context:
-            if number == self.lineno:
-                return text
-        return ""
-
 
 @dataclass
 class ExceptionInfo:

@@ -21,6 +21,7 @@ from itertools import chain
 from urllib.parse import quote
 
 from . import signals
+from .apperrors import ErrorHandling, _current_request
 from .apptemplates import TemplateSupport
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -29,10 +30,7 @@ from .hooks import HookChains, rule_blueprints, split_blueprint_path
 from .http.datastructures import Headers
 from .http.exceptions import (
     Aborter,
-    BadRequest,
-    BadRequestKeyError,
     HTTPException,
-    InternalServerError,
 )
 from .http.response import Response as _BaseResponse
 from .json.provider import DefaultJSONProvider, JSONProvider
@@ -46,6 +44,7 @@ from .wsgi import WSGIScope, run_wsgi_app
 if t.TYPE_CHECKING:  # pragma: no cover
     from .blueprints import Blueprint
     from .testing import KolbaClient
+    from .testing.cli import KolbaCliRunner
     from .wsgi import StartResponse, WSGIEnvironment
 
 T_teardown = t.TypeVar("T_teardown", bound=t.Callable[..., t.Any])
@@ -60,7 +59,7 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     return timedelta(seconds=value)
 
 
-class Kolba(TemplateSupport, Scaffold):
+class Kolba(TemplateSupport, ErrorHandling, Scaffold):
     """A WSGI application with Flask's API.
 
     :param import_name: The name of the application's module or package, usually ``__name__``;
@@ -268,6 +267,8 @@ class Kolba(TemplateSupport, Scaffold):
         methods |= required_methods
         rule_obj = self.url_rule_class(rule, methods=methods, **options)
         rule_obj.provide_automatic_options = provide_automatic_options
+        if view_func is None:
+            rule_obj.alias_without_view = True  # type: ignore[attr-defined]
         if view_func is not None:
             old_func = self.view_functions.get(endpoint)
             if old_func is not None and old_func != view_func:
@@ -303,6 +304,15 @@ class Kolba(TemplateSupport, Scaffold):
         """Register a function returning names for ``kolba shell``."""
         self.shell_context_processors.append(f)
         return f
+
+    def make_shell_context(self) -> dict[str, t.Any]:
+        """The names ``kolba shell`` starts with: ``app``, ``g`` and the processors' names."""
+        from .globals import g
+
+        rv: dict[str, t.Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
 
     # -- Async support ---------------------------------------------------------------------------
 
@@ -349,6 +359,70 @@ class Kolba(TemplateSupport, Scaffold):
             return self.request_context(builder.get_environ())
         finally:
             builder.close()
+
+    def test_cli_runner(self, **kwargs: t.Any) -> KolbaCliRunner:
+        """A click runner that invokes this app's commands (``runner.invoke(args=[...])``)."""
+        cls = self.test_cli_runner_class
+        if cls is None:
+            from .testing.cli import KolbaCliRunner
+
+            cls = KolbaCliRunner
+        return cls(self, **kwargs)
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: t.Any,
+    ) -> None:
+        """Serve the app on the development server (never for production: use gunicorn,
+        waitress or uWSGI). Does nothing when the ``kolba run`` command already serves it.
+
+        :param options: Passed to :func:`kolba.serving.run_simple` (``use_reloader``,
+            ``use_debugger``, ``threaded``, ``extra_files``, ``ssl_context``...).
+        """
+        from . import cli
+
+        if os.environ.get("KOLBA_RUN_FROM_CLI") == "true":
+            if not os.environ.get("KOLBA_RUN_MAIN"):
+                print(
+                    " * Ignoring a call to 'app.run()' that would block the current"
+                    " 'kolba' CLI command.\n   Only call 'app.run()' in an"
+                    " 'if __name__ == \"__main__\"' guard.",
+                    file=sys.stderr,
+                )
+            return
+        if load_dotenv:
+            cli.load_dotenv()
+            if "KOLBA_DEBUG" in os.environ:
+                self.debug = os.environ["KOLBA_DEBUG"].lower() in {"1", "true", "yes", "on"}
+        if debug is not None:
+            self.debug = bool(debug)
+        server_name = self.config.get("SERVER_NAME")
+        sn_host = sn_port = None
+        if server_name:
+            sn_host, _, sn_port = server_name.partition(":")
+        if not host:
+            host = sn_host or "127.0.0.1"
+        if port or port == 0:
+            port = int(port)
+        elif sn_port:
+            port = int(sn_port)
+        else:
+            port = 5000
+        options.setdefault("use_reloader", self.debug)
+        options.setdefault("use_debugger", self.debug)
+        options.setdefault("threaded", True)
+        cli.show_server_banner(self.debug, self.name)
+        from .serving import run_simple
+
+        try:
+            run_simple(host, port, self, **options)
+        finally:
+            # A later request (e.g. in tests after app.run) may set the app up again.
+            self._got_first_request = False
 
     def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> KolbaClient:
         """A client that sends requests to this app in-process, with a cookie jar."""
@@ -645,91 +719,13 @@ class Kolba(TemplateSupport, Scaffold):
         new._on_close.extend(response._on_close)
         return new
 
-    # -- Errors ----------------------------------------------------------------------------------
-
-    def _find_error_handler(
-        self, e: Exception, blueprints: t.Sequence[str]
-    ) -> t.Callable[[t.Any], t.Any] | None:
-        exc_class, code = self._get_exc_class_and_code(type(e))
-        names = (*blueprints, None)
-        spec = self.error_handler_spec
-        for c in (code, None) if code is not None else (None,):
-            for name in names:
-                if name not in spec:
-                    continue
-                handler_map = spec[name].get(c)
-                if not handler_map:
-                    continue
-                for cls in exc_class.__mro__:
-                    handler = handler_map.get(cls)
-                    if handler is not None:
-                        return handler
-        return None
-
-    def trap_http_exception(self, e: Exception) -> bool:
-        """Whether an HTTP error should propagate as an exception rather than become a page."""
-        if self.config["TRAP_HTTP_EXCEPTIONS"]:
-            return True
-        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
-            return True
-        if trap_bad_request:
-            return isinstance(e, BadRequest)
-        return False
-
-    def handle_http_exception(self, e: HTTPException) -> t.Any:
-        """Run the error handler registered for an HTTP error, or return it as the response."""
-        if e.code is None:
-            return e
-        if isinstance(e, RequestRedirect):
-            return e
-        handler = self._find_error_handler(e, _current_blueprints())
-        if handler is None:
-            return e
-        return self.ensure_sync(handler)(e)
-
-    def handle_user_exception(self, e: Exception) -> t.Any:
-        """Handle an exception raised while dispatching: HTTP errors become pages, others go to
-        their handler or on to :meth:`handle_exception`."""
-        if isinstance(e, BadRequestKeyError) and (
-            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
-        ):
-            e.show_exception = True
-        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            return self.handle_http_exception(e)
-        handler = self._find_error_handler(e, _current_blueprints())
-        if handler is None:
-            raise e
-        return self.ensure_sync(handler)(e)
-
-    def handle_exception(self, e: Exception) -> Response:
-        """Handle an unhandled exception: re-raise it when propagating, else log it and answer
-        500 (through the 500 handler, if any) without any detail of the error."""
-        exc_info = sys.exc_info()
-        if signals.got_request_exception.receivers:
-            signals.got_request_exception.send(self, _async_wrapper=self.ensure_sync, exception=e)
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
-            if exc_info[1] is e:
-                raise
-            raise e
-        self.log_exception(exc_info)
-        server_error: t.Any = InternalServerError(original_exception=e)
-        handler = self._find_error_handler(server_error, _current_blueprints())
-        if handler is not None:
-            server_error = self.ensure_sync(handler)(server_error)
-        return self.finalize_request(server_error, from_error_handler=True)
+    # -- Errors (the rest is in kolba.apperrors) -------------------------------------------
 
     def log_exception(self, exc_info: t.Any) -> None:
+        # Logged from this module so records read "ERROR in app", as Flask's do.
         request = _current_request()
         where = f" on {request.path} [{request.method}]" if request is not None else ""
         self.logger.error(f"Exception{where}", exc_info=exc_info)
-
-    def should_ignore_error(self, error: BaseException | None) -> bool:
-        """Whether teardown functions should be told about ``error``; False by default."""
-        return False
 
     # -- Teardown --------------------------------------------------------------------------------
 
@@ -832,15 +828,3 @@ def _run_coroutine(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
         "An async view or hook was called from a thread that is already running an event loop;"
         " under WSGI, run Kolba in a worker thread."
     )
-
-
-def _current_request() -> Request | None:
-    ctx = _cv_ctx.get(None)
-    return None if ctx is None else ctx.request
-
-
-def _current_blueprints() -> tuple[str, ...]:
-    request = _current_request()
-    if request is None:
-        return ()
-    return rule_blueprints(request.url_rule)

@@ -192,6 +192,7 @@ class Blueprint(Scaffold):
             self._merge_blueprint_funcs(app, name)
         for deferred in self.deferred_functions:
             deferred(state)
+        self._register_cli(app, options)
 
         for blueprint, bp_options in self._blueprints:
             bp_options = bp_options.copy()
@@ -217,6 +218,21 @@ class Blueprint(Scaffold):
                 bp_options["url_prefix"] = state.url_prefix
             bp_options["name_prefix"] = name
             blueprint.register(app, bp_options)
+
+    def _register_cli(self, app: Kolba, options: dict[str, t.Any]) -> None:
+        # Flask's rules: commands go under a group named after the blueprint (or cli_group);
+        # cli_group=None puts them directly on the app's group.
+        if "cli" not in self.__dict__ or not self.cli.commands:
+            return
+        cli_resolved_group = options.get("cli_group", self.cli_group)
+        if cli_resolved_group is None:
+            app.cli.commands.update(self.cli.commands)
+        elif cli_resolved_group is _sentinel:
+            self.cli.name = self.name
+            app.cli.add_command(self.cli)
+        else:
+            self.cli.name = cli_resolved_group
+            app.cli.add_command(self.cli)
 
     def _add_static_rule(self, state: BlueprintSetupState) -> None:
         try:

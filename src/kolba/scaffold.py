@@ -22,6 +22,7 @@ from .http.utils import cached_property
 if t.TYPE_CHECKING:  # pragma: no cover
     from jinja2 import BaseLoader
 
+    from .cli import AppGroup
     from .wrappers import Response
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -206,6 +207,13 @@ class Scaffold:
         if value is not None:
             value = value.rstrip("/")
         self._static_url_path = value
+
+    @cached_property
+    def cli(self) -> AppGroup:
+        """The click group of this app's or blueprint's commands (``kolba <command>``)."""
+        from .cli import AppGroup
+
+        return AppGroup()
 
     @cached_property
     def jinja_loader(self) -> BaseLoader | None:

@@ -122,7 +122,9 @@ class Map:
             self._update_redirects(rules)
 
     def _check_conflict(self, rule: Rule) -> None:
-        if rule.build_only:
+        # A rule added without a view (Flask's tutorial adds ``/`` again as ``index`` to build
+        # URLs with) shadows nothing: the earlier rule keeps matching, as in Werkzeug.
+        if rule.build_only or getattr(rule, "alias_without_view", False):
             return
         for other in self._shapes.get(rule._shape, ()):
             if _methods_overlap(rule, other):

@@ -47,25 +47,9 @@ def flaskr(framework: Framework, tmp_path: Path) -> Iterator[types.ModuleType]:
 #: Kolba refuses the tutorial's ``app.add_url_rule("/", endpoint="index")`` (no view function,
 #: the same path as ``blog.index``) as a conflicting route; Flask takes it as a second name
 #: for building ``/``. Until that is settled every Kolba run stops at ``create_app``.
-INDEX_ALIAS_BUG = (
-    "BUG: Kolba rejects the tutorial's app.add_url_rule('/', endpoint='index') as a conflict"
-    " with blog.index; Flask accepts it (a view-less rule only builds the URL)"
-)
-
-
 def create_app(flaskr: types.ModuleType, test_config: Mapping[str, Any] | None = None) -> Any:
-    """``flaskr.create_app``, turning that one known Kolba refusal into an expected failure.
-
-    Only that exact error is caught, so anything else still fails, and once Kolba accepts the
-    rule every test runs in full with no marker left to remove; ``test_factory`` holds the
-    strict xfail that flags the fix.
-    """
-    try:
-        return flaskr.create_app(test_config)
-    except ValueError as exc:
-        if "-> index> conflicts with" not in str(exc):
-            raise
-        pytest.xfail(INDEX_ALIAS_BUG)
+    """``flaskr.create_app`` (kept as a helper so fixtures and tests build apps one way)."""
+    return flaskr.create_app(test_config)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from ..harness import Framework
-from .conftest import INDEX_ALIAS_BUG
 from .loader import flaskr_package
 
 
@@ -53,10 +52,7 @@ def test_static_stylesheet(client: Any) -> None:
     response.close()
 
 
-@pytest.mark.parametrize(
-    "framework",
-    ["flask", pytest.param("kolba", marks=pytest.mark.xfail(reason=INDEX_ALIAS_BUG, strict=True))],
-)
+@pytest.mark.parametrize("framework", ["flask", "kolba"])
 def test_index_alias_rule(framework: Framework, tmp_path: Path) -> None:
     """The tutorial names ``/`` twice: ``blog.index`` (the view) and ``index`` (a rule with no
     view function, used by ``url_for("index")``); a request to ``/`` reaches the view."""

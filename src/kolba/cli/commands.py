@@ -8,7 +8,6 @@ import os
 import sys
 import traceback
 import typing as t
-from collections.abc import Iterable
 from operator import itemgetter
 
 import click
@@ -17,7 +16,7 @@ from kolba.cli.appgroup import with_appcontext
 from kolba.cli.discovery import ScriptInfo, pass_script_info
 
 if t.TYPE_CHECKING:
-    from kolba.testing.environ import StartResponse, WSGIApp, WSGIEnviron
+    from kolba.testing.environ import WSGIApp
 
 _DEV_SERVER_WARNING = (
     "WARNING: This is a development server. Do not use it in a production deployment."
@@ -169,13 +168,11 @@ def run_command(
     except Exception as e:
         if not _is_running_from_reloader():
             raise e from None
-        # Under the reloader, a broken edit must not end the process that watches for the
-        # fix: print the error now and raise it on each request instead.
+        # Under the reloader this process is the new child of the watcher: print the error
+        # and exit before serving, so the watcher keeps the last good code answering (or keeps
+        # the connections waiting, on a first start) until the next change fixes it.
         traceback.print_exc()
-        err = e
-
-        def app(environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
-            raise err from None
+        sys.exit(3)
 
     debug = _debug_flag()
     if reload is None:

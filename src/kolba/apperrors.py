@@ -42,13 +42,15 @@ class ErrorHandling:
     error_handler_spec: dict[
         str | None, dict[int | None, dict[type[BaseException], t.Callable[..., t.Any]]]
     ]
-    logger: logging.Logger
     testing: t.Any
 
     if t.TYPE_CHECKING:  # pragma: no cover
 
         @property
         def debug(self) -> bool: ...
+
+        @property
+        def logger(self) -> logging.Logger: ...
 
     ensure_sync: t.Callable[[t.Callable[..., t.Any]], t.Callable[..., t.Any]]
     _get_exc_class_and_code: t.Callable[..., tuple[type[Exception], int | None]]

@@ -1,14 +1,13 @@
 """A small Kolba app: a page, a JSON API with validation, and error handlers.
 
-Run it with ``python examples/hello/app.py``; it serves on http://127.0.0.1:5000/ using the
-standard library's reference WSGI server (for trying things out only: production runs on
-gunicorn, waitress or uWSGI).
+Run it with ``python examples/hello/app.py`` (or ``kolba --app examples/hello/app.py run``); it
+serves on http://127.0.0.1:5000/ with Kolba's development server (for development only:
+production runs on gunicorn, waitress or uWSGI, e.g. ``gunicorn --chdir examples/hello app:app``).
 """
 
 from __future__ import annotations
 
 import os
-from wsgiref.simple_server import make_server
 
 from kolba import Kolba, abort, jsonify, request, url_for
 
@@ -60,17 +59,7 @@ def not_found(e: Exception) -> object:
 
 
 def main() -> None:
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "5000"))
-    with make_server(host, port, app) as server:
-        print(
-            f"Serving the Kolba example on http://{host}:{server.server_port}/ (Ctrl+C stops)",
-            flush=True,
-        )
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
+    app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "5000")))
 
 
 if __name__ == "__main__":

@@ -200,3 +200,28 @@ def test_key_rotation_with_fallbacks(mod: ModuleType) -> None:
     client = plain.test_client()
     client.set_cookie("session", cookie)
     assert client.get("/get").data == b"None"
+
+
+@pytest.mark.parametrize("mod", FRAMEWORKS, ids=IDS)
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda s: "x" in s,
+        lambda s: s.get("x"),
+        lambda s: list(s),
+        lambda s: len(s),
+        lambda s: list(s.items()),
+        lambda s: s.setdefault("y", 1) and None,
+    ],
+    ids=["in", "get", "iter", "len", "items", "setdefault"],
+)
+def test_any_read_of_the_session_varies_by_cookie(mod: ModuleType, read: t.Any) -> None:
+    app = make(mod)
+
+    @app.get("/")
+    def index() -> str:
+        read(mod.session)
+        return "ok"
+
+    rv = app.test_client().get("/")
+    assert rv.headers.get("Vary") == "Cookie"

@@ -383,46 +383,9 @@ class Kolba(TemplateSupport, ErrorHandling, Scaffold):
         :param options: Passed to :func:`kolba.serving.run_simple` (``use_reloader``,
             ``use_debugger``, ``threaded``, ``extra_files``, ``ssl_context``...).
         """
-        from . import cli
+        from .cli.commands import run_app
 
-        if os.environ.get("KOLBA_RUN_FROM_CLI") == "true":
-            if not os.environ.get("KOLBA_RUN_MAIN"):
-                print(
-                    " * Ignoring a call to 'app.run()' that would block the current"
-                    " 'kolba' CLI command.\n   Only call 'app.run()' in an"
-                    " 'if __name__ == \"__main__\"' guard.",
-                    file=sys.stderr,
-                )
-            return
-        if load_dotenv:
-            cli.load_dotenv()
-            if "KOLBA_DEBUG" in os.environ:
-                self.debug = os.environ["KOLBA_DEBUG"].lower() in {"1", "true", "yes", "on"}
-        if debug is not None:
-            self.debug = bool(debug)
-        server_name = self.config.get("SERVER_NAME")
-        sn_host = sn_port = None
-        if server_name:
-            sn_host, _, sn_port = server_name.partition(":")
-        if not host:
-            host = sn_host or "127.0.0.1"
-        if port or port == 0:
-            port = int(port)
-        elif sn_port:
-            port = int(sn_port)
-        else:
-            port = 5000
-        options.setdefault("use_reloader", self.debug)
-        options.setdefault("use_debugger", self.debug)
-        options.setdefault("threaded", True)
-        cli.show_server_banner(self.debug, self.name)
-        from .serving import run_simple
-
-        try:
-            run_simple(host, port, self, **options)
-        finally:
-            # A later request (e.g. in tests after app.run) may set the app up again.
-            self._got_first_request = False
+        run_app(self, host, port, debug, load_dotenv, **options)
 
     def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> KolbaClient:
         """A client that sends requests to this app in-process, with a cookie jar."""

@@ -14,8 +14,10 @@ import click
 
 from kolba.cli.appgroup import with_appcontext
 from kolba.cli.discovery import ScriptInfo, pass_script_info
+from kolba.cli.envfiles import load_dotenv as _load_dotenv_files
 
 if t.TYPE_CHECKING:
+    from kolba.app import Kolba
     from kolba.testing.environ import WSGIApp
 
 _DEV_SERVER_WARNING = (
@@ -309,3 +311,56 @@ def routes_command(sort: str, all_methods: bool) -> None:
     template = "  ".join(f"{{{i}:<{w}}}" for i, w in enumerate(widths))
     for row in rows:
         click.echo(template.format(*row))
+
+
+def run_app(
+    app: Kolba,
+    host: str | None = None,
+    port: int | None = None,
+    debug: bool | None = None,
+    load_dotenv: bool = True,
+    **options: t.Any,
+) -> None:
+    """The body of :meth:`Kolba.run`: settle host, port and debug mode, print the banner, serve.
+
+    Does nothing when the ``kolba`` command already serves the app (``KOLBA_RUN_FROM_CLI``).
+    """
+    if os.environ.get("KOLBA_RUN_FROM_CLI") == "true":
+        if not os.environ.get("KOLBA_RUN_MAIN"):
+            print(
+                " * Ignoring a call to 'app.run()' that would block the current"
+                " 'kolba' CLI command.\n   Only call 'app.run()' in an"
+                " 'if __name__ == \"__main__\"' guard.",
+                file=sys.stderr,
+            )
+        return
+    if load_dotenv:
+        _load_dotenv_files()
+        if "KOLBA_DEBUG" in os.environ:
+            app.debug = os.environ["KOLBA_DEBUG"].lower() in {"1", "true", "yes", "on"}
+    if debug is not None:
+        app.debug = bool(debug)
+    server_name = app.config.get("SERVER_NAME")
+    sn_host = sn_port = None
+    if server_name:
+        sn_host, _, sn_port = server_name.partition(":")
+    if not host:
+        host = sn_host or "127.0.0.1"
+    if port or port == 0:
+        port = int(port)
+    elif sn_port:
+        port = int(sn_port)
+    else:
+        port = 5000
+    options.setdefault("use_reloader", app.debug)
+    options.setdefault("use_debugger", app.debug)
+    options.setdefault("threaded", True)
+    show_server_banner(app.debug, app.name)
+
+    from kolba.serving import run_simple  # type: ignore[import-not-found,unused-ignore]
+
+    try:
+        run_simple(host, port, app, **options)
+    finally:
+        # A later request (e.g. in tests after app.run) may set the app up again.
+        app._got_first_request = False

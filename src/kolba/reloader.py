@@ -262,6 +262,6 @@ def run_with_reloader(
             _forget_bytecode(paths)
             supervisor.start()
     except KeyboardInterrupt:
-        pass
+        pass  # the caller's stop_on_sigterm() ignores further signals during the cleanup
     finally:
         supervisor.stop()

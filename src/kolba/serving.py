@@ -568,14 +568,24 @@ def stop_on_sigterm() -> Iterator[None]:
         yield
         return
 
+    interrupted = False
+
     def interrupt(signum: int, frame: FrameType | None) -> None:
+        # Stop once: Ctrl+C reaches the whole process group while the reloader also sends
+        # SIGTERM, and a second signal must not break the cleanup with a traceback.
+        nonlocal interrupted
+        interrupted = True
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = signal.signal(signal.SIGTERM, interrupt), signal.signal(signal.SIGINT, interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if not interrupted:
+            signal.signal(signal.SIGTERM, previous[0])
+            signal.signal(signal.SIGINT, previous[1])
 
 
 def _notify_reloader() -> None:
@@ -651,6 +661,6 @@ def run_simple(
         try:
             server.serve_forever()
         except KeyboardInterrupt:
-            pass
+            pass  # stop_on_sigterm() ignores further signals while this cleans up
         finally:
             server.server_close()

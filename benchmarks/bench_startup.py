@@ -15,7 +15,7 @@ test run) rather than once it is warm, for Kolba beside Flask, Bottle and Falcon
    before and after serving 10,000 in-process requests (hello, JSON, query args in turn, a
    fresh environ each), in a fresh process per framework.
 
-Run ``python benchmarks/bench_startup.py``; it needs about half a minute. Every measurement
+Run ``python benchmarks/bench_startup.py``; it needs about a minute. Every measurement
 runs in a child interpreter (this script run again with ``--child``), so nothing one framework
 imported or cached can help the next. Answers are checked once before they count; a wrong one
 is reported as ``broken`` and makes the script exit 1. Never used as a test gate.

@@ -168,6 +168,20 @@ def machine(python: Path) -> list[tuple[str, str]]:
     return [("CPU", cpu), ("cores", str(os.cpu_count())), ("Python", version), ("OS", os_name)]
 
 
+def kolba_revision() -> str:
+    """The commit the figures are of, and whether ``src/`` differed from it."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return "unknown (no git)"
+    return f"{commit} with uncommitted changes in src/" if dirty else commit or "unknown"
+
+
 def versions(python: Path) -> dict[str, str]:
     code = (
         "import json, sys\n"
@@ -255,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         header += ["", "**Quick run: a smoke check, not figures to quote.**"]
     header += ["", "## Machine", "", "| | |", "|---|---|"]
     header += [f"| {key} | {value} |" for key, value in machine(python)]
+    header += [f"| Kolba source | {kolba_revision()} |"]
     header += ["", "## Versions", "", "| package | version |", "|---|---|"]
     header += [f"| {name} | {version} |" for name, version in versions(python).items()]
     text = "\n".join(header) + "\n\n" + "\n\n".join(sections) + "\n"

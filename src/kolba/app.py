@@ -443,11 +443,28 @@ class Kolba(TemplateSupport, ErrorHandling, Scaffold):
         # inside dispatch, where before_request hooks and error handlers still see it. A
         # context pushed by hand (``test_request_context``) was matched at push already.
         if request.url_rule is None and request.routing_exception is None:
+            url_map = self.url_map
             try:
-                request.url_rule, request.view_args = self._match(request)
+                if (
+                    url_map.host_matching
+                    or self.subdomain_matching
+                    or self.config["TRUSTED_HOSTS"] is not None
+                ):
+                    request.url_rule, request.view_args = self._match(request)
+                else:
+                    # PERF: the common case, without the call into _match.
+                    request.url_rule, request.view_args = url_map.match(
+                        request.path, request.method, url_map.default_subdomain
+                    )
+            except RequestRedirect as e:
+                request.routing_exception = self._complete_redirect(e, request)
             except HTTPException as e:
                 request.routing_exception = e
-        blueprints = rule_blueprints(request.url_rule)
+        rule = request.url_rule
+        try:
+            blueprints = rule._kolba_blueprints  # type: ignore[union-attr]
+        except AttributeError:
+            blueprints = rule_blueprints(rule)
         chains = self._chains.get(blueprints) or self._get_chains(blueprints)
         ctx._chains = chains
         try:
@@ -491,13 +508,16 @@ class Kolba(TemplateSupport, ErrorHandling, Scaffold):
                 )
             return url_map.match(request.path, request.method, url_map.default_subdomain)
         except RequestRedirect as e:
-            # The router knows only the path; the redirect goes to the full canonical URL.
-            if "://" not in e.new_url:
-                qs = request.query_string.decode("latin-1")
-                root = quote(request.root_path, safe="!$&'()*+,/:;=@%")
-                url = f"{request.scheme}://{request.host}{root}{e.new_url}"
-                e.new_url = f"{url}?{qs}" if qs else url
-            raise
+            raise self._complete_redirect(e, request) from None
+
+    def _complete_redirect(self, e: RequestRedirect, request: Request) -> RequestRedirect:
+        # The router knows only the path; the redirect goes to the full canonical URL.
+        if "://" not in e.new_url:
+            qs = request.query_string.decode("latin-1")
+            root = quote(request.root_path, safe="!$&'()*+,/:;=@%")
+            url = f"{request.scheme}://{request.host}{root}{e.new_url}"
+            e.new_url = f"{url}?{qs}" if qs else url
+        return e
 
     def _subdomain(self, request: Request) -> str:
         server_name = self.config["SERVER_NAME"]
@@ -590,13 +610,16 @@ class Kolba(TemplateSupport, ErrorHandling, Scaffold):
         # PERF: the session is opened lazily; a request that never touched it and sent no
         # session cookie has nothing to save.
         session = ctx._session
-        if session is None and self.session_interface.should_open_for(
-            self,
-            ctx.request,  # type: ignore[arg-type]
+        interface = self.session_interface
+        # PERF: without a secret key the default interface has nothing it could save.
+        if (
+            session is None
+            and (self.config["SECRET_KEY"] or type(interface) is not SecureCookieSessionInterface)
+            and interface.should_open_for(self, ctx.request)  # type: ignore[arg-type]
         ):
             session = ctx.session
-        if session is not None and not self.session_interface.is_null_session(session):
-            self.session_interface.save_session(self, session, response)
+        if session is not None and not interface.is_null_session(session):
+            interface.save_session(self, session, response)
         return response
 
     def make_response(self, rv: t.Any) -> Response:

@@ -13,6 +13,7 @@ import typing as t
 from functools import update_wrapper
 
 from .globals import _cv_ctx
+from .http.request import Request as _HTTPRequest
 from .signals import (
     appcontext_popped,
     appcontext_pushed,
@@ -27,6 +28,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .wrappers import Request, Response
 
 _sentinel = object()
+_base_close = _HTTPRequest.close
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 
@@ -135,7 +137,7 @@ class RequestContext(AppContext):
         # PERF: ``g`` is made at the first push (it may be shared with an enclosing app context).
         self.app = app
         if request is None:
-            request = app.request_class(t.cast("Scope", scope))
+            request = app.request_class(scope)  # type: ignore[arg-type]
         self.request = request
         self._session = session
         self.g = None  # type: ignore[assignment]
@@ -210,7 +212,11 @@ class RequestContext(AppContext):
                     ):
                         app.do_teardown_request(exc)
                 finally:
-                    self.request.close()  # type: ignore[union-attr]
+                    request: t.Any = self.request
+                    # PERF: closing only matters when files were uploaded (or a subclass
+                    # closes more); skip the call otherwise.
+                    if "files" in request.__dict__ or type(request).close is not _base_close:
+                        request.close()
                     if self._owns_app_state and (
                         app.teardown_appcontext_funcs
                         or appcontext_tearing_down.receivers

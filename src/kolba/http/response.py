@@ -40,6 +40,8 @@ _entity_headers_304 = frozenset(
     }
 )
 _content_type_cache: dict[str, str] = {}
+# PERF: Headers._from_trusted without the classmethod call, for the commonest response.
+_new_headers = object.__new__
 
 
 def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
@@ -255,10 +257,10 @@ class Response:
         if type(response) is str and headers is None and status is None and not direct_passthrough:
             body = response.encode()
             if content_type is None:
-                content_type = get_content_type(mimetype or self.default_mimetype or "text/plain")
-            self.headers = Headers._from_trusted(
-                [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-            )
+                mt = mimetype or self.default_mimetype or "text/plain"
+                content_type = _content_type_cache.get(mt) or get_content_type(mt)
+            self.headers = hdrs = _new_headers(Headers)
+            hdrs._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
             self.response = [body]
             self._status = "200 OK"
             self._status_code = 200

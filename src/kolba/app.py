@@ -7,7 +7,6 @@ one response, and teardown. Everything that can be worked out at registration is
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import os
@@ -805,6 +804,9 @@ def _default_template_ctx_processor() -> dict[str, t.Any]:
 
 
 def _run_coroutine(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
+    # Imported here: asyncio is a third of kolba's import time, and only async views need it.
+    import asyncio
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -7,7 +7,6 @@ Parsed dates are always timezone-aware UTC so they compare safely with each othe
 
 from __future__ import annotations
 
-import email.utils
 import time as _time
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -70,6 +69,8 @@ def parse_date(value: str | None) -> datetime | None:
     if not value or len(value) > _MAX_DATE_LENGTH:
         return None
     try:
+        import email.utils  # only when a date header is read: it is slow to import
+
         dt = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, OverflowError, IndexError):
         return None

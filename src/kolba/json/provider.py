@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-import decimal
 import json
 import typing as t
-import uuid
 import weakref
 from datetime import date
 
@@ -102,6 +99,11 @@ def _default(o: t.Any) -> t.Any:
     """Serialize the common types :mod:`json` refuses."""
     if isinstance(o, date):
         return http_date(o)
+
+    # Imported on first use: only values json cannot encode get here.
+    import dataclasses
+    import decimal
+    import uuid
 
     if isinstance(o, (decimal.Decimal, uuid.UUID)):
         return str(o)

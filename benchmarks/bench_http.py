@@ -266,7 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of one wrk run")
     parser.add_argument("--warmup", type=float, default=1.0, help="untimed wrk seconds; 0: none")
-    parser.add_argument("--repeats", type=int, default=1, help="wrk runs; the best one counts")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="rounds over all frameworks; each one's best run counts",
+    )
     parser.add_argument("--connections", "-c", type=int, default=16, help="wrk -c")
     parser.add_argument("--threads", "-t", type=int, default=2, help="wrk -t")
     names = [f.name for f in FRAMEWORKS]
@@ -295,27 +300,37 @@ def main(argv: list[str] | None = None) -> int:
         frameworks.append(framework)
     servers = [s for s in SERVERS if not args.servers or s.name in args.servers]
 
+    # Another benchmark or build running beside this one skews every figure: say so up front.
+    print(f"load average before starting: {os.getloadavg()[0]:.2f}")
     results: dict[tuple[str, str, str], Result] = {}
     broken: list[str] = []
+    broken_keys: set[tuple[str, str, str]] = set()
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT)
         script.flush()
-        for server in servers:
-            for framework in frameworks:
-                print(f"  {server.name:<13} {framework.name} ...", flush=True)
-                try:
-                    with gunicorn(framework, server) as port:
-                        for route in ROUTES:
-                            try:
-                                route.check(*fetch(port, route.path))
-                            except Exception as exc:
-                                label = f"{server.name} / {framework.name} / {route.name}"
-                                broken.append(f"{label}: {type(exc).__name__}: {exc}")
-                                continue
-                            if args.warmup > 0:
-                                run_wrk(wrk, script.name, port, route.path, args.warmup, 4, 1)
-                            runs = [
-                                run_wrk(
+        # Rounds, not back-to-back repeats: each round serves every framework once more, so a
+        # burst of outside load on this shared machine is spread across frameworks rather
+        # than landing on one of them.
+        for number in range(1, args.repeats + 1):
+            for server in servers:
+                for framework in frameworks:
+                    print(f"  round {number}: {server.name:<13} {framework.name}", flush=True)
+                    try:
+                        with gunicorn(framework, server) as port:
+                            for route in ROUTES:
+                                key = (server.name, route.name, framework.name)
+                                label = " / ".join(key)
+                                if key in broken_keys:
+                                    continue
+                                try:
+                                    route.check(*fetch(port, route.path))
+                                except Exception as exc:
+                                    broken_keys.add(key)
+                                    broken.append(f"{label}: {type(exc).__name__}: {exc}")
+                                    continue
+                                if args.warmup > 0:
+                                    run_wrk(wrk, script.name, port, route.path, args.warmup, 4, 1)
+                                run = run_wrk(
                                     wrk,
                                     script.name,
                                     port,
@@ -324,21 +339,21 @@ def main(argv: list[str] | None = None) -> int:
                                     args.connections,
                                     args.threads,
                                 )
-                                for _ in range(args.repeats)
-                            ]
-                            best = max(runs, key=lambda run: run.rps)
-                            results[server.name, route.name, framework.name] = best
-                            if best.bad_status:
-                                label = f"{server.name} / {framework.name} / {route.name}"
-                                broken.append(f"{label}: {best.bad_status} non-2xx/3xx answers")
-                except Exception as exc:
-                    broken.append(f"{server.name} / {framework.name}: {type(exc).__name__}: {exc}")
+                                if run.bad_status:
+                                    broken_keys.add(key)
+                                    results.pop(key, None)
+                                    broken.append(f"{label}: {run.bad_status} non-2xx/3xx")
+                                elif key not in results or run.rps > results[key].rps:
+                                    results[key] = run
+                    except Exception as exc:
+                        label = f"{server.name} / {framework.name}"
+                        broken.append(f"{label}: {type(exc).__name__}: {exc}")
 
     cores = os.cpu_count() or 0
     print(
         f"\nwrk -t{args.threads} -c{args.connections}, {args.duration:g} s per run, best of"
-        f" {args.repeats}; gunicorn on 127.0.0.1. This machine has {cores} cores, and wrk and"
-        " gunicorn share them:\ncompare ratios, not absolute figures."
+        f" {args.repeats} round(s); gunicorn on 127.0.0.1. This machine has {cores} cores,"
+        " and wrk and gunicorn share them:\ncompare ratios, not absolute figures."
     )
     header = (
         f"{'server':<14}{'route':<19}{'framework':<11}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"

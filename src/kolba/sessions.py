@@ -6,17 +6,16 @@ that never does and sends no session cookie costs nothing here.
 
 from __future__ import annotations
 
-import hashlib
 import typing as t
 from collections.abc import MutableMapping
 from datetime import datetime, timezone
-
-from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from .http.datastructures import CallbackDict
 from .json.tag import TaggedJSONSerializer
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from itsdangerous import URLSafeTimedSerializer
+
     from .app import Kolba
     from .wrappers import Request, Response
 
@@ -177,33 +176,10 @@ class SessionInterface:
 
 session_json_serializer = TaggedJSONSerializer()
 
-# Derived signing keys, by (secret, salt, derivation, digest): deriving one is an HMAC per
-# sign or verify, and the inputs only change when the secret does.
-_derived_keys: dict[tuple[bytes, bytes, str, t.Any], bytes] = {}
-
-
-class _CachingTimestampSigner(TimestampSigner):
-    """A TimestampSigner that derives each key once instead of on every sign and verify.
-
-    PERF: itsdangerous builds a new signer per dumps/loads and derives the key each time;
-    for a session cookie that was a third of the cost of reading or writing it.
-    """
-
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        secret = self.secret_keys[-1] if secret_key is None else secret_key
-        if isinstance(secret, str):
-            secret = secret.encode()
-        cache_key = (secret, self.salt, self.key_derivation, self.digest_method)
-        key = _derived_keys.get(cache_key)
-        if key is None:
-            key = super().derive_key(secret)
-            if len(_derived_keys) > 64:
-                _derived_keys.clear()
-            _derived_keys[cache_key] = key
-        return key
-
 
 def _lazy_sha1(string: bytes = b"") -> t.Any:
+    import hashlib
+
     return hashlib.sha1(string)
 
 
@@ -232,11 +208,15 @@ class SecureCookieSessionInterface(SessionInterface):
         if serializer is None:
             if len(cache) > 16:
                 cache.clear()
+            from itsdangerous import URLSafeTimedSerializer
+
+            from .signing import CachingTimestampSigner
+
             serializer = cache[cache_key] = URLSafeTimedSerializer(
                 keys,  # type: ignore[arg-type]
                 salt=self.salt,
                 serializer=self.serializer,
-                signer=_CachingTimestampSigner,
+                signer=CachingTimestampSigner,
                 signer_kwargs={
                     "key_derivation": self.key_derivation,
                     "digest_method": self.digest_method,
@@ -252,6 +232,8 @@ class SecureCookieSessionInterface(SessionInterface):
         if not val:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
+        from itsdangerous import BadSignature
+
         try:
             data = s.loads(val, max_age=max_age)
         except (BadSignature, ValueError, TypeError, KeyError):

@@ -8,7 +8,6 @@ is a change of import and a client sees the same bytes.
 
 from __future__ import annotations
 
-import email.utils
 import typing as t
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -80,6 +79,8 @@ def _http_date(value: datetime) -> str:
         value = value.replace(tzinfo=timezone.utc)
     else:
         value = value.astimezone(timezone.utc)
+    import email.utils  # only for Retry-After dates; slow to import
+
     return email.utils.format_datetime(value, usegmt=True)
 
 

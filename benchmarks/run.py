@@ -36,9 +36,8 @@ VENV = BENCH_DIR / ".venv"
 RESULTS = BENCH_DIR / "RESULTS.md"
 #: The venv records the pyproject.toml it was installed from; a different one reinstalls.
 STAMP = VENV / ".kolba-bench-stamp"
-#: Installed beside the bench extra: bench_http.py serves the apps with gunicorn, which the
-#: extra does not list yet (it belongs there; until then the venv gets it from here).
-EXTRA_PACKAGES = ("gunicorn",)
+#: Installed beside the bench extra (which already lists the peers and gunicorn).
+EXTRA_PACKAGES: tuple[str, ...] = ()
 #: Distributions whose exact versions the results record (missing ones are listed as such).
 PACKAGES = (
     "kolba",

@@ -17,10 +17,10 @@ import weakref
 from collections.abc import Iterator
 from datetime import timedelta
 from itertools import chain
-from urllib.parse import quote
 
 from . import signals
 from .apperrors import ErrorHandling, _current_request
+from .approuting import Routing
 from .apptemplates import TemplateSupport
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -58,7 +58,7 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     return timedelta(seconds=value)
 
 
-class Kolba(TemplateSupport, ErrorHandling, Scaffold):
+class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
     """A WSGI application with Flask's API.
 
     :param import_name: The name of the application's module or package, usually ``__name__``;
@@ -484,52 +484,6 @@ class Kolba(TemplateSupport, ErrorHandling, Scaffold):
             rv = self.handle_user_exception(e)
         return self.finalize_request(rv, ctx=ctx)
 
-    def match_request(self, request: Request) -> None:
-        """Match the request's URL, setting ``url_rule`` and ``view_args``, or keeping the
-        routing error in ``routing_exception`` to be raised at dispatch."""
-        try:
-            request.url_rule, request.view_args = self._match(request)
-        except HTTPException as e:
-            request.routing_exception = e
-
-    def _match(self, request: Request) -> tuple[Rule, dict[str, t.Any]]:
-        url_map = self.url_map
-        trusted = self.config["TRUSTED_HOSTS"]
-        try:
-            if trusted is not None:
-                request.trusted_hosts = trusted
-                request.host  # noqa: B018 - validate now so an untrusted host is a 400
-            if url_map.host_matching:
-                return url_map.match(request.path, request.method, host=request.host.lower())
-            if self.subdomain_matching:
-                return url_map.match(
-                    request.path, request.method, subdomain=self._subdomain(request)
-                )
-            return url_map.match(request.path, request.method, url_map.default_subdomain)
-        except RequestRedirect as e:
-            raise self._complete_redirect(e, request) from None
-
-    def _complete_redirect(self, e: RequestRedirect, request: Request) -> RequestRedirect:
-        # The router knows only the path; the redirect goes to the full canonical URL.
-        if "://" not in e.new_url:
-            qs = request.query_string.decode("latin-1")
-            root = quote(request.root_path, safe="!$&'()*+,/:;=@%")
-            url = f"{request.scheme}://{request.host}{root}{e.new_url}"
-            e.new_url = f"{url}?{qs}" if qs else url
-        return e
-
-    def _subdomain(self, request: Request) -> str:
-        server_name = self.config["SERVER_NAME"]
-        if not server_name:
-            return self.url_map.default_subdomain or ""
-        host = request.host.lower()
-        server_name = server_name.lower()
-        if host == server_name:
-            return ""
-        if host.endswith("." + server_name):
-            return host[: -len(server_name) - 1]
-        return "<invalid>"
-
     def _get_chains(self, blueprints: tuple[str, ...]) -> HookChains:
         chains = self._chains.get(blueprints)
         if chains is None:
@@ -557,23 +511,6 @@ class Kolba(TemplateSupport, ErrorHandling, Scaffold):
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
         raise t.cast(HTTPException, request.routing_exception)
-
-    def make_default_options_response(self) -> Response:
-        """The answer to an automatic OPTIONS request: an empty body and an ``Allow`` header."""
-        request = t.cast(Request, t.cast(RequestContext, _cv_ctx.get()).request)
-        url_map = self.url_map
-        if url_map.host_matching:
-            methods = url_map.allowed_methods(request.path, host=request.host.lower())
-        elif self.subdomain_matching:
-            methods = url_map.allowed_methods(request.path, subdomain=self._subdomain(request))
-        else:
-            methods = url_map.allowed_methods(
-                request.path, subdomain=url_map.default_subdomain or ""
-            )
-        rv = self.response_class()
-        if methods:
-            rv.headers["Allow"] = ", ".join(methods)
-        return rv
 
     def finalize_request(
         self,

@@ -1,0 +1,91 @@
+"""The application's side of routing: matching a request to a rule, and automatic OPTIONS.
+
+Kept apart from :mod:`kolba.app` (one concept per module); :class:`~kolba.Kolba` includes it.
+The hot path matches inline in ``full_dispatch_request``; these cover host and subdomain
+matching, trusted hosts, canonical redirects, and contexts pushed outside dispatch.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from urllib.parse import quote
+
+from .globals import _cv_ctx
+from .http.exceptions import HTTPException
+from .routing import Map, RequestRedirect, Rule
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .config import Config
+    from .wrappers import Request, Response
+
+
+class Routing:
+    """Request matching with the app's host, subdomain and trusted-host settings."""
+
+    config: Config
+    url_map: Map
+    subdomain_matching: bool
+    response_class: type[Response]
+
+    def match_request(self, request: Request) -> None:
+        """Match the request's URL, setting ``url_rule`` and ``view_args``, or keeping the
+        routing error in ``routing_exception`` to be raised at dispatch."""
+        try:
+            request.url_rule, request.view_args = self._match(request)
+        except HTTPException as e:
+            request.routing_exception = e
+
+    def _match(self, request: Request) -> tuple[Rule, dict[str, t.Any]]:
+        url_map = self.url_map
+        trusted = self.config["TRUSTED_HOSTS"]
+        try:
+            if trusted is not None:
+                request.trusted_hosts = trusted
+                request.host  # noqa: B018 - validate now so an untrusted host is a 400
+            if url_map.host_matching:
+                return url_map.match(request.path, request.method, host=request.host.lower())
+            if self.subdomain_matching:
+                return url_map.match(
+                    request.path, request.method, subdomain=self._subdomain(request)
+                )
+            return url_map.match(request.path, request.method, url_map.default_subdomain)
+        except RequestRedirect as e:
+            raise self._complete_redirect(e, request) from None
+
+    def _complete_redirect(self, e: RequestRedirect, request: Request) -> RequestRedirect:
+        # The router knows only the path; the redirect goes to the full canonical URL.
+        if "://" not in e.new_url:
+            qs = request.query_string.decode("latin-1")
+            root = quote(request.root_path, safe="!$&'()*+,/:;=@%")
+            url = f"{request.scheme}://{request.host}{root}{e.new_url}"
+            e.new_url = f"{url}?{qs}" if qs else url
+        return e
+
+    def _subdomain(self, request: Request) -> str:
+        server_name = self.config["SERVER_NAME"]
+        if not server_name:
+            return self.url_map.default_subdomain or ""
+        host = request.host.lower()
+        server_name = server_name.lower()
+        if host == server_name:
+            return ""
+        if host.endswith("." + server_name):
+            return host[: -len(server_name) - 1]
+        return "<invalid>"
+
+    def make_default_options_response(self) -> Response:
+        """The answer to an automatic OPTIONS request: an empty body and an ``Allow`` header."""
+        request = t.cast("Request", _cv_ctx.get().request)
+        url_map = self.url_map
+        if url_map.host_matching:
+            methods = url_map.allowed_methods(request.path, host=request.host.lower())
+        elif self.subdomain_matching:
+            methods = url_map.allowed_methods(request.path, subdomain=self._subdomain(request))
+        else:
+            methods = url_map.allowed_methods(
+                request.path, subdomain=url_map.default_subdomain or ""
+            )
+        rv = self.response_class()
+        if methods:
+            rv.headers["Allow"] = ", ".join(methods)
+        return rv

@@ -25,6 +25,7 @@ from .apptemplates import TemplateSupport
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .globals import _cv_ctx
+from .helpers import get_debug_flag
 from .hooks import HookChains, rule_blueprints, split_blueprint_path
 from .http.datastructures import Headers
 from .http.exceptions import (
@@ -48,8 +49,6 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 T_teardown = t.TypeVar("T_teardown", bound=t.Callable[..., t.Any])
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-
-_no_value = object()
 
 
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
@@ -196,7 +195,7 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
         if instance_relative:
             root_path = self.instance_path
         defaults = dict(self.default_config)
-        defaults["DEBUG"] = os.environ.get("KOLBA_DEBUG", "").lower() in {"1", "true", "yes", "on"}
+        defaults["DEBUG"] = get_debug_flag()
         return self.config_class(root_path, defaults)
 
     def make_aborter(self) -> Aborter:
@@ -419,7 +418,7 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
             except BaseException as e:
                 error = e
                 raise
-            # PERF: kolba.wsgi.send, inlined.
+            # The WSGI hand-off: the response's prepared parts go to start_response.
             status, headers, body = response.prepare(ctx.request.method)  # type: ignore[union-attr]
             start_response(status, headers)
             return body

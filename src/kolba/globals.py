@@ -36,13 +36,6 @@ information about how to avoid this problem.\
 _cv_ctx: ContextVar[AppContext] = ContextVar("kolba.ctx")
 
 
-def _get_ctx() -> AppContext:
-    ctx = _cv_ctx.get(None)
-    if ctx is None:
-        raise RuntimeError(_no_app_msg)
-    return ctx
-
-
 def _get_app() -> Kolba:
     ctx = _cv_ctx.get(None)
     if ctx is None:

@@ -11,7 +11,7 @@ import typing as t
 from .http.scope import Scope
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .http.response import Response
+    pass
 
 WSGIEnvironment = dict[str, t.Any]
 StartResponse = t.Callable[..., t.Callable[[bytes], object]]
@@ -108,15 +108,6 @@ class WSGIScope(Scope):
 
     def body(self) -> t.IO[bytes]:
         return t.cast(t.IO[bytes], self._env["wsgi.input"])
-
-
-def send(
-    response: Response, environ: WSGIEnvironment, start_response: StartResponse
-) -> t.Iterable[bytes]:
-    """Start a response on a WSGI server and return the body iterable."""
-    status, headers, body = response.prepare(environ.get("REQUEST_METHOD", "GET").upper())
-    start_response(status, headers)
-    return body
 
 
 def run_wsgi_app(

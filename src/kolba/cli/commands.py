@@ -337,7 +337,7 @@ def run_app(
     if load_dotenv:
         _load_dotenv_files()
         if "KOLBA_DEBUG" in os.environ:
-            app.debug = os.environ["KOLBA_DEBUG"].lower() in {"1", "true", "yes", "on"}
+            app.debug = _debug_flag()
     if debug is not None:
         app.debug = bool(debug)
     server_name = app.config.get("SERVER_NAME")

@@ -1,0 +1,1 @@
+"""The soak test's app, wrk script and driver (see ``driver.py``)."""

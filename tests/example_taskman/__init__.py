@@ -1,0 +1,1 @@
+"""Tests of the taskman example app (examples/taskman), against SQLite and PostgreSQL."""

@@ -7,7 +7,11 @@ to a log file so that a server which fails to start can be diagnosed from the te
 
 from __future__ import annotations
 
+import email.message
+import functools
 import http.client
+import http.cookiejar
+import json
 import os
 import re
 import shutil
@@ -17,6 +21,10 @@ import subprocess
 import sys
 import time
 import typing as t
+import urllib.error
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -232,3 +240,200 @@ def uwsgi_command(port: int) -> list[str]:
         "--http-socket",
         f"127.0.0.1:{port}",
     ]
+
+
+# The HTTP client: a user's browser, reduced to what the tests need.
+
+#: The address the test client connects from. Linux routes all of 127/8 to loopback, so a
+#: different source address than nginx's own 127.0.0.1 shows that the app saw the real client
+#: (through X-Forwarded-For) and not the proxy.
+CLIENT_ADDRESS = "127.0.0.2"
+
+
+class _FromClientAddress(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = functools.partial(
+            http.client.HTTPConnection, source_address=(CLIENT_ADDRESS, 0)
+        )
+        return self.do_open(connection, req)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are answers to check (status, Location), not something to follow blindly."""
+
+    def redirect_request(self, *args: t.Any, **kwargs: t.Any) -> None:
+        return None
+
+
+class Reply:
+    """One HTTP response, read completely."""
+
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int, headers: email.message.Message, body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+    def json(self) -> t.Any:
+        return json.loads(self.body)
+
+    def page(self) -> Page:
+        return Page(self.text)
+
+    def __repr__(self) -> str:
+        return f"<Reply {self.status} {self.body[:300]!r}>"
+
+
+class Client:
+    """Cookies kept across requests, redirects returned rather than followed.
+
+    :param base: the site, e.g. ``http://127.0.0.1:8080``.
+    """
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.cookies = http.cookiejar.CookieJar()
+        self._opener = urllib.request.build_opener(
+            _FromClientAddress(),
+            _NoRedirects(),
+            urllib.request.HTTPCookieProcessor(self.cookies),
+        )
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        headers: t.Mapping[str, str] | None = None,
+    ) -> Reply:
+        req = urllib.request.Request(
+            self.base + path, data=body, headers=dict(headers or {}), method=method
+        )
+        try:
+            with self._opener.open(req, timeout=10) as rv:
+                return Reply(rv.status, rv.headers, rv.read())
+        except urllib.error.HTTPError as e:  # 3xx (not followed), 4xx and 5xx
+            with e:
+                return Reply(e.code, e.headers, e.read())
+
+    def get(self, path: str, headers: t.Mapping[str, str] | None = None) -> Reply:
+        return self.request("GET", path, headers=headers)
+
+    def post_form(self, path: str, fields: t.Mapping[str, str]) -> Reply:
+        body = urllib.parse.urlencode(fields).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return self.request("POST", path, body=body, headers=headers)
+
+    def send_json(
+        self, method: str, path: str, data: t.Any, headers: t.Mapping[str, str] | None = None
+    ) -> Reply:
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        return self.request(method, path, body=json.dumps(data).encode(), headers=headers)
+
+
+class Element:
+    """An HTML element as :class:`Page` saw it: its attributes and all the text inside it."""
+
+    __slots__ = ("tag", "attrs", "parts", "children")
+
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.parts: list[str] = []
+        self.children: list[Element] = []
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.parts).split())
+
+    @property
+    def classes(self) -> list[str]:
+        return self.attrs.get("class", "").split()
+
+    def find(self, match: t.Callable[[Element], bool]) -> list[Element]:
+        """Every element below this one that ``match`` accepts, in document order."""
+        found = []
+        for child in self.children:
+            if match(child):
+                found.append(child)
+            found.extend(child.find(match))
+        return found
+
+    def find_class(self, name: str) -> list[Element]:
+        return self.find(lambda e: name in e.classes)
+
+    def find_tag(self, tag: str) -> list[Element]:
+        return self.find(lambda e: e.tag == tag)
+
+
+class Page(HTMLParser):
+    """Just enough of the DOM: elements by id and by class, with their text."""
+
+    _VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self._open = [self.root]
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs})
+        self._open[-1].children.append(element)
+        if tag not in self._VOID:
+            self._open.append(element)
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._open) - 1, 0, -1):
+            if self._open[i].tag == tag:
+                del self._open[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        for element in self._open:
+            element.parts.append(data)
+
+    def by_class(self, name: str) -> list[Element]:
+        return self.root.find_class(name)
+
+    def by_id(self, ident: str) -> Element:
+        def walk(element: Element) -> Element | None:
+            for child in element.children:
+                if child.attrs.get("id") == ident:
+                    return child
+                found = walk(child)
+                if found is not None:
+                    return found
+            return None
+
+        found = walk(self.root)
+        if found is None:
+            raise AssertionError(f"no element with id {ident!r} in the page")
+        return found
+
+    def csrf_token(self) -> str:
+        """The value of the first hidden ``csrf_token`` input: what a browser would submit."""
+
+        def walk(element: Element) -> str | None:
+            for child in element.children:
+                if child.tag == "input" and child.attrs.get("name") == "csrf_token":
+                    return child.attrs.get("value", "")
+                found = walk(child)
+                if found is not None:
+                    return found
+            return None
+
+        token = walk(self.root)
+        if not token:
+            raise AssertionError("no csrf_token input in the page")
+        return token
+
+    def flashes(self) -> list[str]:
+        return [e.text for e in self.by_id("flashes").find_class("flash")]

@@ -1,0 +1,267 @@
+"""Taskman deployed as docs/deployment.md says: a WSGI server behind nginx, used over HTTP.
+
+For each of gunicorn, waitress and uWSGI: ``init-db`` on a fresh SQLite file, the server with
+``KOLBA_SECRET_KEY`` and ``KOLBA_TRUSTED_PROXIES=1``, nginx from the rendered
+``examples/taskman/deploy/nginx.conf`` in front. The client connects from 127.0.0.2 while nginx
+connects from 127.0.0.1, so ``/api/status`` proves that ProxyFix trusted nginx's headers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import typing as t
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+
+from .servers import (
+    CLIENT_ADDRESS,
+    STATIC_DIR,
+    Client,
+    Page,
+    Process,
+    Reply,
+    console_script,
+    free_port,
+    gunicorn_command,
+    http_status,
+    require_tool,
+    start_nginx,
+    uwsgi_command,
+    wait_until,
+    waitress_command,
+)
+
+COMMANDS: dict[str, t.Callable[[int], list[str]]] = {
+    "gunicorn": gunicorn_command,
+    "waitress": waitress_command,
+    "uwsgi": uwsgi_command,
+}
+#: The Server header each WSGI server sends (nginx passes it on); uWSGI sends none.
+SERVER_HEADER = {"gunicorn": "gunicorn", "waitress": "waitress", "uwsgi": None}
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Site:
+    server: str
+    port: int
+    upstream_port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self) -> Client:
+        return Client(self.base)
+
+
+@pytest.fixture(scope="module", params=sorted(COMMANDS))
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> t.Any:
+    """Taskman under one WSGI server behind nginx, stopped (process groups) whatever happens."""
+    server: str = request.param
+    require_tool("/usr/sbin/nginx", "Debian package nginx-light")
+    argv_of = COMMANDS[server]
+    tmp = tmp_path_factory.mktemp(server)
+    env = dict(
+        os.environ,
+        KOLBA_SECRET_KEY="deployment-test-secret-" + server,
+        KOLBA_TRUSTED_PROXIES="1",
+        DATABASE_URL=f"sqlite:///{tmp / 'taskman.sqlite3'}",
+        PYTHONUNBUFFERED="1",
+    )
+    for name in ("KOLBA_DEBUG", "KOLBA_TESTING", "KOLBA_RUN_MAIN"):
+        env.pop(name, None)
+    kolba = console_script("kolba")
+    init = subprocess.run(
+        [kolba, "--app", "taskman", "init-db"],
+        env=env,
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert init.returncode == 0, f"init-db failed:\n{init.stdout}\n{init.stderr}"
+
+    upstream_port, port = free_port(), free_port()
+    argv = argv_of(upstream_port)
+    processes: list[Process] = []
+    try:
+        app = Process(server, argv, log=tmp / f"{server}.log", env=env, cwd=tmp)
+        processes.append(app)
+        wait_until(
+            lambda: http_status(upstream_port, "/api/status") == 200,
+            f"{server} to serve taskman",
+            processes,
+        )
+        prefix = tmp / "nginx"
+        prefix.mkdir()
+        processes.append(start_nginx(prefix, listen_port=port, upstream_port=upstream_port))
+        wait_until(
+            lambda: http_status(port, "/api/status") == 200,
+            "nginx to proxy to taskman",
+            processes,
+        )
+        yield Site(server, port, upstream_port)
+    finally:
+        for process in reversed(processes):
+            process.stop()
+
+
+def redirects_to(reply: Reply, site: Site, path: str) -> bool:
+    """A 302 to ``path``; an absolute Location must name nginx's host and port (ProxyFix)."""
+    assert reply.status == 302, reply
+    location = urlsplit(str(reply.headers["Location"]))
+    if location.netloc:
+        assert f"{location.scheme}://{location.netloc}" == site.base, location
+    return location.path == path
+
+
+def sign_up_and_in(site: Site, username: str) -> Client:
+    client = site.client()
+    form = client.get("/auth/register")
+    assert form.status == 200, form
+    reply = client.post_form(
+        "/auth/register",
+        {"username": username, "password": PASSWORD, "csrf_token": form.page().csrf_token()},
+    )
+    assert redirects_to(reply, site, "/auth/login")
+    login = client.get("/auth/login")
+    assert login.status == 200, login
+    assert login.page().flashes(), "registration flashes a message on the login page"
+    reply = client.post_form(
+        "/auth/login",
+        {"username": username, "password": PASSWORD, "csrf_token": login.page().csrf_token()},
+    )
+    assert redirects_to(reply, site, "/")
+    return client
+
+
+def counters(page: Page) -> tuple[int, int, int]:
+    """The dashboard's total, pending and done counters."""
+    total, pending, done = (
+        int(page.by_id(f"count-{n}").text) for n in ("total", "pending", "done")
+    )
+    return total, pending, done
+
+
+def test_pages_and_forms_work_through_nginx(site: Site) -> None:
+    anonymous = site.client()
+    assert redirects_to(anonymous.get("/"), site, "/auth/login")
+
+    client = sign_up_and_in(site, f"ada-{site.server}")
+    dashboard = client.get("/")
+    assert dashboard.status == 200, dashboard
+    # Pages come from the WSGI server through nginx.
+    assert dashboard.headers["X-Upstream"] == f"127.0.0.1:{site.upstream_port}"
+    assert dashboard.headers.get("Server") == SERVER_HEADER[site.server]
+    assert dashboard.headers.get("X-Served-By") is None
+    assert counters(dashboard.page()) == (0, 0, 0)
+
+    for title in ("Write the report", "Buy milk"):
+        token = client.get("/").page().csrf_token()
+        reply = client.post_form("/tasks", {"title": title, "csrf_token": token})
+        assert redirects_to(reply, site, "/")
+    page = client.get("/").page()
+    assert "Task added." in page.flashes()
+    assert counters(page) == (2, 2, 0)
+    tasks = {e.find_class("task-title")[0].text: e for e in page.by_class("task")}
+    assert sorted(tasks) == ["Buy milk", "Write the report"]
+
+    milk = tasks["Buy milk"].attrs["data-id"]
+    reply = client.post_form(f"/tasks/{milk}/toggle", {"csrf_token": page.csrf_token()})
+    assert redirects_to(reply, site, "/")
+    page = client.get("/").page()
+    assert counters(page) == (2, 1, 1)
+    done = [
+        e.find_class("task-title")[0].text for e in page.by_class("task") if "done" in e.classes
+    ]
+    assert done == ["Buy milk"]
+
+    reply = client.post_form("/tasks/purge", {"csrf_token": page.csrf_token()})
+    assert redirects_to(reply, site, "/")
+    page = client.get("/").page()
+    assert any(re.match(r"Removed 1 completed task", f) for f in page.flashes()), page.flashes()
+    assert counters(page) == (1, 1, 0)
+    assert [e.find_class("task-title")[0].text for e in page.by_class("task")] == [
+        "Write the report"
+    ]
+
+    # A form posted without its CSRF token is refused, not served a 500.
+    reply = client.post_form("/tasks", {"title": "no token"})
+    assert reply.status == 400, reply
+
+
+def test_api_sees_the_client_through_proxyfix(site: Site) -> None:
+    client = site.client()
+    status = client.get("/api/status")
+    assert status.status == 200, status
+    assert status.json() == {
+        "status": "ok",
+        "database": "sqlite",
+        "remote_addr": CLIENT_ADDRESS,
+        "scheme": "http",
+        "external_url": f"{site.base}/",
+    }
+
+    unauthenticated = client.get("/api/tasks")
+    assert unauthenticated.status == 401, unauthenticated
+    assert "error" in unauthenticated.json()
+
+    user = sign_up_and_in(site, f"grace-{site.server}")
+    account = user.get("/account").page()
+    assert account.by_id("api-token").text == ""
+    reply = user.post_form("/account/token", {"csrf_token": account.csrf_token()})
+    assert redirects_to(reply, site, "/account")
+    token = user.get("/account").page().by_id("api-token").text
+    assert len(token) >= 16, token
+
+    bearer = {"Authorization": f"Bearer {token}"}
+    api = site.client()  # no cookies: the token alone
+    created = api.send_json("POST", "/api/tasks", {"title": "From the API"}, bearer)
+    assert created.status == 201, created
+    task = created.json()
+    assert task["title"] == "From the API"
+    assert task["done"] is False
+    assert urlsplit(created.headers["Location"]).path == f"/api/tasks/{task['id']}"
+    listed = api.get("/api/tasks", headers=bearer)
+    assert listed.status == 200, listed
+    assert [t["title"] for t in listed.json()["tasks"]] == ["From the API"]
+    refused = api.get("/api/tasks", headers={"Authorization": "Bearer not-the-token"})
+    assert refused.status == 401, refused
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_static_files_come_from_nginx(site: Site) -> None:
+    reply = site.client().get("/static/style.css")
+    assert reply.status == 200, reply
+    assert reply.body == (STATIC_DIR / "style.css").read_bytes()
+    assert reply.headers["Content-Type"].startswith("text/css")
+    assert reply.headers["Server"].startswith("nginx")
+    assert reply.headers["X-Served-By"] == "nginx"
+    assert reply.headers.get("X-Upstream") is None
+    missing = site.client().get("/static/nope.css")
+    assert missing.status == 404, missing
+    assert missing.headers.get("X-Upstream") is None
+
+
+def test_the_app_runs_under_a_path_prefix(site: Site) -> None:
+    client = site.client()
+    status = client.get("/taskman/api/status").json()
+    assert status["external_url"] == f"{site.base}/taskman/"
+    assert status["remote_addr"] == CLIENT_ADDRESS
+    assert redirects_to(client.get("/taskman/"), site, "/taskman/auth/login")
+    login = client.get("/taskman/auth/login")
+    assert login.status == 200, login
+    stylesheets = [
+        e.attrs["href"]
+        for e in login.page().root.find_tag("link")
+        if e.attrs.get("rel") == "stylesheet"
+    ]
+    assert stylesheets and all(h.startswith("/taskman/static/") for h in stylesheets), stylesheets
+    css = client.get(urlsplit(stylesheets[0]).path)
+    assert css.status == 200, css
+    assert css.headers["X-Served-By"] == "nginx"

@@ -7,6 +7,8 @@ import time
 import typing as t
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from kolba import Blueprint, Kolba, g, request
@@ -328,8 +330,15 @@ def test_methods_config(app: Kolba, client: t.Any, csrf: CSRFProtect) -> None:
     assert client.post("/").status_code == 400
 
 
-def test_unknown_url_and_method_keep_their_status(client: t.Any, csrf: CSRFProtect) -> None:
+def test_unknown_url_and_method_keep_their_status(
+    app: Kolba, client: t.Any, csrf: CSRFProtect
+) -> None:
+    @app.get("/read-only")
+    def read_only() -> str:
+        return "r"
+
     assert client.post("/nowhere").status_code == 404
+    assert client.post("/read-only").status_code == 405
 
 
 def test_manual_protect(app: Kolba, client: t.Any) -> None:
@@ -468,6 +477,41 @@ def test_garbage_multipart_is_client_error(client: t.Any, csrf: CSRFProtect) -> 
     assert 400 <= rv.status_code < 500
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"csrf_token=%ff%fe", b"csrf_token=\xff\xfe", "csrf_token=\u00e9\u20ac".encode(), b"%zz=1"],
+)
+def test_odd_form_tokens_are_invalid(client: t.Any, csrf: CSRFProtect, body: bytes) -> None:
+    token_from_page(client)
+    rv = client.post("/", data=body, content_type="application/x-www-form-urlencoded")
+    assert rv.status_code == 400
+
+
+def test_non_ascii_token_payload_is_invalid(client: t.Any, csrf: CSRFProtect) -> None:
+    token_from_page(client)
+    odd = URLSafeTimedSerializer("test key", salt=SALT).dumps("\u00e9t\u00e9")
+    rv = client.post("/", data={"csrf_token": odd})
+    assert rv.status_code == 400
+    assert b"The CSRF token is invalid." in rv.data
+
+
+@settings(max_examples=60)
+@given(token=st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0xFF)))
+def test_any_header_token_is_a_client_error(token: str) -> None:
+    app = Kolba("fuzz")
+    app.config.update(SECRET_KEY="k")
+    CSRFProtect(app)
+
+    @app.route("/", methods=["GET", "POST"])
+    def index() -> str:
+        return render_template_string("{{ csrf_token() }}")
+
+    client = app.test_client()
+    client.get("/")
+    rv = client.post("/", headers={"X-CSRFToken": token})
+    assert rv.status_code == 400
+
+
 # -- The functions on their own --------------------------------------------------------------------
 
 
@@ -512,3 +556,19 @@ def test_no_secret_key(app: Kolba) -> None:
     app.config["SECRET_KEY"] = None
     with app.test_request_context(), pytest.raises(RuntimeError, match="secret key"):
         generate_csrf()
+
+
+def test_https_behind_proxy_fix(app: Kolba, csrf: CSRFProtect) -> None:
+    from kolba.middleware import ProxyFix
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    client = app.test_client()
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "notes.example.com"}
+    token = token_from_page(client, headers=forwarded)
+    ok = {**forwarded, "Referer": "https://notes.example.com/form"}
+    assert client.post("/", data={"csrf_token": token}, headers=ok).status_code == 200
+    internal = {**forwarded, "Referer": "https://localhost/form"}
+    rv = client.post("/", data={"csrf_token": token}, headers=internal)
+    assert rv.status_code == 400
+    assert b"The referrer does not match the host." in rv.data
+    assert client.post("/", data={"csrf_token": token}).status_code == 200

@@ -128,7 +128,8 @@ def validate_csrf(
         raise CSRFError("The CSRF token has expired.") from e
     except BadData as e:
         raise CSRFError("The CSRF token is invalid.") from e
-    if not isinstance(signed, str) or not hmac.compare_digest(raw, signed):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters.
+    if not isinstance(signed, str) or not hmac.compare_digest(raw.encode(), signed.encode()):
         raise CSRFError("The CSRF token is invalid.")
 
 

@@ -19,6 +19,8 @@ import pytest
 
 from .servers import (
     CLIENT_ADDRESS,
+    DEPLOY,
+    ROOT,
     STATIC_DIR,
     Client,
     Page,
@@ -265,3 +267,34 @@ def test_the_app_runs_under_a_path_prefix(site: Site) -> None:
     css = client.get(urlsplit(stylesheets[0]).path)
     assert css.status == 200, css
     assert css.headers["X-Served-By"] == "nginx"
+
+
+def _blocks(language: str) -> list[str]:
+    text = (ROOT / "docs" / "deployment.md").read_text()
+    return re.findall(rf"```{language}\n(.*?)```", text, re.S)
+
+
+def _settings(text: str) -> list[str]:
+    """The lines that configure something: no comments, no blank lines."""
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def test_the_docs_show_the_deploy_files_as_they_are() -> None:
+    """docs/deployment.md shows the files this module runs, not a copy drifting away."""
+    assert _blocks("nginx")[0] == (DEPLOY / "nginx.conf").read_text()
+    unit = (DEPLOY / "taskman.service").read_text()
+    assert _settings(_blocks("ini")[0]) == _settings(unit)
+    # The Dockerfile is built from the repository root: everything it copies is there.
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    copied = [
+        source
+        for line in _settings(dockerfile)
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    ]
+    assert "src" in copied, copied
+    missing = [source for source in copied if not (ROOT / source).exists()]
+    assert not missing, missing
+    assert re.search(r"^FROM python:3\.12-slim$", dockerfile, re.M)
+    assert re.search(r"^USER taskman$", dockerfile, re.M)

@@ -14,6 +14,7 @@ import re
 import typing as t
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -29,6 +30,7 @@ from playwright.sync_api import (  # noqa: E402
     Dialog,
     Locator,
     Page,
+    Response,
     ViewportSize,
     expect,
     sync_playwright,
@@ -142,6 +144,20 @@ def _exact(text: str) -> re.Pattern[str]:
 
 
 def test_a_user_signs_up_manages_tasks_and_signs_out(page: Page) -> None:
+    # Only a browser sees these: a script that throws, or a stylesheet or script not served.
+    problems: list[str] = []
+    static: set[str] = set()
+
+    def on_response(response: Response) -> None:
+        path = urlsplit(response.url).path
+        if path.startswith("/static/"):
+            static.add(path)
+            if response.status not in (200, 304):
+                problems.append(f"{response.status} for {path}")
+
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("response", on_response)
+
     # Signed out, the dashboard sends you to sign in.
     page.goto("/")
     expect(page).to_have_url(_ends_with("/auth/login"))
@@ -185,13 +201,27 @@ def test_a_user_signs_up_manages_tasks_and_signs_out(page: Page) -> None:
     expect(task(page, "Buy milk")).not_to_have_class(_has_class("done"))
     expect_counters(page, 4, 3, 1)
 
+    # Edit a title on its own page.
+    task(page, "Call the bank").locator("a.edit").click()
+    edit_title = page.locator("input[name=title]")
+    expect(edit_title).to_have_value("Call the bank")
+    edit_title.fill("Call the bank about the loan")
+    edit_title.press("Enter")
+    expect(task(page, "Call the bank about the loan")).to_have_count(1)
+    expect(page.locator("#flashes .flash")).to_have_text("Task updated.")
+    expect(task(page, "Call the bank")).to_have_count(0)
+
     # Search narrows the list (newest first, as the whole list is); clearing it shows all.
     search = page.locator("form#search input[name=q]")
     search.fill("the")
     search.press("Enter")
     expect(page).to_have_url(_ends_with("/?q=the"))
     expect(page.locator("ul#tasks .task-title")).to_have_text(
-        [_exact("Water the plants"), _exact("Call the bank"), _exact("Write the report")]
+        [
+            _exact("Water the plants"),
+            _exact("Call the bank about the loan"),
+            _exact("Write the report"),
+        ]
     )
     search.fill("")
     search.press("Enter")
@@ -211,8 +241,8 @@ def test_a_user_signs_up_manages_tasks_and_signs_out(page: Page) -> None:
     task(page, "Buy milk").locator("button.delete").click()
     assert dialogs == ["confirm: Delete this task?"]
     page.once("dialog", answer(True))
-    task(page, "Call the bank").locator("button.delete").click()
-    expect(task(page, "Call the bank")).to_have_count(0)
+    task(page, "Call the bank about the loan").locator("button.delete").click()
+    expect(task(page, "Call the bank about the loan")).to_have_count(0)
     assert dialogs == ["confirm: Delete this task?"] * 2
     expect(task(page, "Buy milk")).to_have_count(1)
     expect_counters(page, 3, 2, 1)
@@ -220,8 +250,8 @@ def test_a_user_signs_up_manages_tasks_and_signs_out(page: Page) -> None:
     # Purge the completed tasks, after confirming.
     page.once("dialog", answer(True))
     page.locator("form#purge").locator("button, input[type=submit]").click()
-    expect(page.locator("#flashes .flash")).to_contain_text("Removed 1 completed tasks.")
-    assert len(dialogs) == 3
+    expect(page.locator("#flashes .flash")).to_have_text("Removed 1 completed tasks.")
+    assert len(dialogs) == 3 and dialogs[2].startswith("confirm: "), dialogs
     expect(task(page, "Write the report")).to_have_count(0)
     expect_counters(page, 2, 2, 0)
 
@@ -231,6 +261,9 @@ def test_a_user_signs_up_manages_tasks_and_signs_out(page: Page) -> None:
     expect(page.locator("#flashes .flash")).to_have_text("You have been signed out.")
     page.goto("/")
     expect(page).to_have_url(_ends_with("/auth/login"))
+
+    assert static == {"/static/style.css", "/static/app.js"}
+    assert problems == []
 
 
 def _has_class(name: str) -> re.Pattern[str]:

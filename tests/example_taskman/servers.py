@@ -101,14 +101,20 @@ class Process:
         state = "running" if self.running else f"exited with {self.proc.returncode}"
         return f"--- {self.name} ({state}): {' '.join(self.argv)}\n{self.output()[-4000:]}"
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM the whole process group, then SIGKILL it if it outlives ``timeout``."""
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """SIGTERM the whole process group, then SIGKILL it if it outlives ``timeout``.
+
+        :return: the exit status if SIGTERM stopped it in time (negative: killed by the
+            signal), ``None`` if it had to be killed: a server that ignores SIGTERM would hang
+            a systemd stop or a container shutdown.
+        """
+        graceful: int | None = None
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
         try:
-            self.proc.wait(timeout=timeout)
+            graceful = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             pass
         # Workers may linger after their master exits: the group is killed either way.
@@ -118,6 +124,7 @@ class Process:
             pass
         if self.proc.poll() is None:
             self.proc.wait(timeout=timeout)
+        return graceful
 
 
 def http_status(port: int, path: str = "/", host: str = "127.0.0.1") -> int:

@@ -13,6 +13,7 @@ import re
 import subprocess
 import typing as t
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -50,6 +51,7 @@ PASSWORD = "correct horse battery"
 @dataclass
 class Site:
     server: str
+    database: str
     port: int
     upstream_port: int
 
@@ -61,25 +63,42 @@ class Site:
         return Client(self.base)
 
 
-@pytest.fixture(scope="module", params=sorted(COMMANDS))
-def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> t.Any:
-    """Taskman under one WSGI server behind nginx, stopped (process groups) whatever happens."""
-    server: str = request.param
-    require_tool("/usr/sbin/nginx", "Debian package nginx-light")
-    argv_of = COMMANDS[server]
-    tmp = tmp_path_factory.mktemp(server)
+def server_env(tmp: Path, database_url: str) -> dict[str, str]:
+    """The environment docs/deployment.md asks for, without a developer's debug settings."""
     env = dict(
         os.environ,
-        KOLBA_SECRET_KEY="deployment-test-secret-" + server,
+        KOLBA_SECRET_KEY="deployment-test-secret-" + tmp.name,
         KOLBA_TRUSTED_PROXIES="1",
-        DATABASE_URL=f"sqlite:///{tmp / 'taskman.sqlite3'}",
+        DATABASE_URL=database_url,
         PYTHONUNBUFFERED="1",
     )
-    for name in ("KOLBA_DEBUG", "KOLBA_TESTING", "KOLBA_RUN_MAIN"):
+    for name in ("KOLBA_DEBUG", "KOLBA_TESTING", "KOLBA_RUN_MAIN", "KOLBA_APP"):
         env.pop(name, None)
-    kolba = console_script("kolba")
+    return env
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        ("gunicorn", "sqlite"),
+        ("waitress", "sqlite"),
+        ("uwsgi", "sqlite"),
+        ("gunicorn", "postgresql"),
+    ],
+    ids="-".join,
+)
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> t.Any:
+    """Taskman under one WSGI server behind nginx, stopped (process groups) whatever happens."""
+    server, database = request.param
+    require_tool("/usr/sbin/nginx", "Debian package nginx-light")
+    tmp = tmp_path_factory.mktemp(f"{server}-{database}")
+    if database == "postgresql":
+        database_url: str = request.getfixturevalue("postgres_url")
+    else:
+        database_url = f"sqlite:///{tmp / 'taskman.sqlite3'}"
+    env = server_env(tmp, database_url)
     init = subprocess.run(
-        [kolba, "--app", "taskman", "init-db"],
+        [console_script("kolba"), "--app", "taskman", "init-db"],
         env=env,
         cwd=tmp,
         capture_output=True,
@@ -89,10 +108,11 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     assert init.returncode == 0, f"init-db failed:\n{init.stdout}\n{init.stderr}"
 
     upstream_port, port = free_port(), free_port()
-    argv = argv_of(upstream_port)
     processes: list[Process] = []
     try:
-        app = Process(server, argv, log=tmp / f"{server}.log", env=env, cwd=tmp)
+        app = Process(
+            server, COMMANDS[server](upstream_port), log=tmp / "app.log", env=env, cwd=tmp
+        )
         processes.append(app)
         wait_until(
             lambda: http_status(upstream_port, "/api/status") == 200,
@@ -107,10 +127,26 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             "nginx to proxy to taskman",
             processes,
         )
-        yield Site(server, port, upstream_port)
+        yield Site(server, database, port, upstream_port)
     finally:
-        for process in reversed(processes):
-            process.stop()
+        stopped = [(process, process.stop()) for process in reversed(processes)]
+    # Reached only when the tests ran: systemd and containers stop servers with SIGTERM.
+    hung = [process.describe() for process, status in stopped if status is None]
+    assert not hung, "SIGTERM did not stop:\n" + "\n".join(hung)
+
+
+def test_the_app_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    """A forgotten KOLBA_SECRET_KEY stops the deployment instead of signing with a known key."""
+    env = server_env(tmp_path, f"sqlite:///{tmp_path / 'taskman.sqlite3'}")
+    del env["KOLBA_SECRET_KEY"]
+    port = free_port()
+    server = Process("gunicorn", gunicorn_command(port), log=tmp_path / "app.log", env=env)
+    try:
+        wait_until(lambda: not server.running, "gunicorn to give up", [], timeout=60)
+    finally:
+        server.stop()
+    assert server.proc.returncode != 0
+    assert "set KOLBA_SECRET_KEY" in server.output()
 
 
 def redirects_to(reply: Reply, site: Site, path: str) -> bool:
@@ -203,7 +239,7 @@ def test_api_sees_the_client_through_proxyfix(site: Site) -> None:
     assert status.status == 200, status
     assert status.json() == {
         "status": "ok",
-        "database": "sqlite",
+        "database": site.database,
         "remote_addr": CLIENT_ADDRESS,
         "scheme": "http",
         "external_url": f"{site.base}/",

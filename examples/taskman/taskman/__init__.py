@@ -90,8 +90,7 @@ def _install_proxy_fix(app: Kolba) -> None:
         raise ValueError(f"TRUSTED_PROXIES must be a whole number >= 0, not {count!r}")
     if count == 0:
         return
-    # (kolba.middleware lands with issue 5; until then mypy cannot see it.)
-    from kolba.middleware import ProxyFix  # type: ignore[import-not-found,unused-ignore]
+    from kolba.middleware import ProxyFix
 
     app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
         app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count, x_prefix=count

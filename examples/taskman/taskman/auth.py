@@ -7,6 +7,7 @@ The signed-in user's id lives in Kolba's signed session cookie; API clients may 
 from __future__ import annotations
 
 import functools
+import re
 import typing as t
 
 from sqlalchemy import select
@@ -27,6 +28,8 @@ USERNAME_MAX = 80
 PASSWORD_MIN = 8
 # scrypt hashes whatever it gets: a bound keeps a megabyte "password" from costing CPU.
 PASSWORD_MAX = 1024
+
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,64}")
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
@@ -61,7 +64,8 @@ def load_user() -> None:
         if request.blueprint != "api":
             return
         user = None
-        if token:
+        # Only well-formed tokens reach the database (a NUL byte would be an error there).
+        if _TOKEN_RE.fullmatch(token):
             user = get_session().scalars(select(User).where(User.api_token == token)).first()
         if user is None:
             raise _unauthorized("The API token is missing or invalid.")
@@ -139,7 +143,9 @@ def login() -> t.Any:
         return render_template("auth/login.html", username="", error=None)
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")[:PASSWORD_MAX]
-    user = get_session().scalars(select(User).where(User.username == username)).first()
+    user = None
+    if username.isprintable():  # (no valid username has control characters)
+        user = get_session().scalars(select(User).where(User.username == username)).first()
     if user is None:
         verify_password(dummy_hash(), password)
     elif verify_password(user.password_hash, password):

@@ -12,6 +12,15 @@ from kolba import abort
 
 from .models import TITLE_MAX, Task, User
 
+#: The largest value an INTEGER primary key holds on every backend.
+MAX_ID = 2**31 - 1
+
+
+def clean_query(text: str) -> str:
+    """A search text as it can match: stripped, without control characters (titles never
+    contain them, and PostgreSQL refuses NUL in a query parameter)."""
+    return "".join(ch for ch in text if ch.isprintable()).strip()
+
 
 class Page(t.NamedTuple):
     items: list[Task]
@@ -72,7 +81,8 @@ def counts(db: Session, user: User) -> Counts:
 def get_owned_task(db: Session, user: User, task_id: int) -> Task:
     """The user's task, or 404: another user's task is indistinguishable from a missing one,
     so ids cannot be probed."""
-    task = db.get(Task, task_id)
+    # An id beyond a 32-bit column would be a database error (a 500) on PostgreSQL.
+    task = db.get(Task, task_id) if 0 < task_id <= MAX_ID else None
     if task is None or task.user_id != user.id:
         abort(404)
     return task

@@ -14,7 +14,15 @@ from kolba.templating import render_template
 from .auth import current_user, login_required
 from .db import get_session
 from .models import Task
-from .queries import clean_title, counts, get_owned_task, paginate, purge_done, user_tasks
+from .queries import (
+    clean_query,
+    clean_title,
+    counts,
+    get_owned_task,
+    paginate,
+    purge_done,
+    user_tasks,
+)
 from .security import new_api_token
 
 bp = Blueprint("tasks", __name__)
@@ -29,7 +37,7 @@ def _page_arg() -> int:
 def render_dashboard(*, title: str = "", errors: dict[str, str] | None = None) -> str:
     user = current_user()
     db = get_session()
-    q = request.args.get("q", "").strip()
+    q = clean_query(request.args.get("q", ""))
     per_page = int(current_app.config["TASKS_PER_PAGE"])
     stmt = user_tasks(user, q=q)
     page = paginate(db, stmt, _page_arg(), per_page, newest_first=True)

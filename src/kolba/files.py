@@ -37,6 +37,8 @@ _windows_device_names = frozenset(
     + [f"{name}{n}" for name in ("COM", "LPT") for n in [*"0123456789", "¹", "²", "³"]]
 )
 _drive_re = re.compile(r"[A-Za-z]:")
+# Characters that must never reach a header from a download name.
+_control_re = re.compile(r"[\x00-\x1f\x7f]")
 #: RFC 5987 ``attr-char`` beyond letters and digits: what may stay unencoded in ``filename*``.
 _attr_chars = "!#$&+-.^_`|~"
 
@@ -128,16 +130,20 @@ def safe_join(directory: str, *pathnames: str) -> str | None:
 
 def _content_disposition(headers: Headers, download_name: str, as_attachment: bool) -> None:
     """Set ``Content-Disposition`` with RFC 6266's ASCII ``filename`` and, for other names,
-    RFC 5987's ``filename*``, exactly as Werkzeug writes them."""
-    try:
-        download_name.encode("ascii")
-    except UnicodeEncodeError:
+    RFC 5987's ``filename*``, exactly as Werkzeug writes them.
+
+    A name with control characters (often an uploaded file's name, so user input) is sent
+    like a non-ASCII one: the controls are dropped from ``filename`` and percent-encoded in
+    ``filename*``. Werkzeug lets CR/LF through to the header, which then refuses it (a 500).
+    """
+    if download_name.isascii() and _control_re.search(download_name) is None:
+        names = {"filename": download_name}
+    else:
         fallback = unicodedata.normalize("NFKD", download_name)
         fallback = fallback.encode("ascii", "ignore").decode("ascii")
+        fallback = _control_re.sub("", fallback)
         quoted = quote(download_name, safe=_attr_chars)
         names = {"filename": fallback, "filename*": f"UTF-8''{quoted}"}
-    else:
-        names = {"filename": download_name}
     headers.set("Content-Disposition", "attachment" if as_attachment else "inline", **names)
 
 

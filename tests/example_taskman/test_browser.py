@@ -43,6 +43,8 @@ PASSWORD = "correct horse battery"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 #: An iPhone SE's CSS width: the narrowest phone still common.
 PHONE: ViewportSize = {"width": 375, "height": 667}
+#: What an API token looks like on the account page: one long run of URL-safe characters.
+TOKEN = re.compile(r"^\s*[A-Za-z0-9_-]{20,}\s*$")
 LONG_TITLE = (
     "Read https://example.org/a/rather/long/address/without/a/single/space/in/it/index.html"
     " and summarise the internationalisation requirements"
@@ -135,6 +137,13 @@ def expect_counters(page: Page, total: int, pending: int, done: int) -> None:
     expect(page.locator("#count-done")).to_have_text(str(done))
 
 
+def expect_csrf_tokens(page: Page) -> None:
+    """Every form that POSTs carries the CSRF token (the contract; CSRF is on)."""
+    expect(page.locator("form[method=post i]").first).to_be_attached()
+    missing = page.locator("form[method=post i]:not(:has(input[type=hidden][name=csrf_token]))")
+    expect(missing).to_have_count(0)
+
+
 def _ends_with(path: str) -> re.Pattern[str]:
     return re.compile(re.escape(path) + r"$")
 
@@ -168,6 +177,7 @@ def test_a_user_signs_up_manages_tasks_and_signs_out(page: Page) -> None:
     expect(page.locator(".field-error")).to_have_count(1)
     expect(page.locator(".field-error")).to_contain_text("8")
     expect(page.locator("input[name=username]")).to_have_value(USERNAME)
+    expect_csrf_tokens(page)
     submit_credentials(page, USERNAME, PASSWORD)
     expect(page).to_have_url(_ends_with("/auth/login"))
     expect(page.locator("#flashes .flash")).to_be_visible()
@@ -175,6 +185,7 @@ def test_a_user_signs_up_manages_tasks_and_signs_out(page: Page) -> None:
     # Sign in: a wrong password first.
     submit_credentials(page, USERNAME, "not the password")
     expect(page.get_by_text("Incorrect username or password.")).to_be_visible()
+    expect_csrf_tokens(page)
     submit_credentials(page, USERNAME, PASSWORD)
     expect(page).to_have_url(_ends_with("/"))
     expect_counters(page, 0, 0, 0)
@@ -194,6 +205,7 @@ def test_a_user_signs_up_manages_tasks_and_signs_out(page: Page) -> None:
     expect(page.locator(".field-error")).to_be_visible()
     expect(page.locator("ul#tasks li.task")).to_have_count(4)
     expect_counters(page, 4, 4, 0)
+    expect_csrf_tokens(page)
 
     # Toggle one done: its class and the counters follow.
     task(page, "Write the report").locator("button.toggle").click()
@@ -205,6 +217,7 @@ def test_a_user_signs_up_manages_tasks_and_signs_out(page: Page) -> None:
     task(page, "Call the bank").locator("a.edit").click()
     edit_title = page.locator("input[name=title]")
     expect(edit_title).to_have_value("Call the bank")
+    expect_csrf_tokens(page)
     edit_title.fill("Call the bank about the loan")
     edit_title.press("Enter")
     expect(task(page, "Call the bank about the loan")).to_have_count(1)
@@ -254,6 +267,26 @@ def test_a_user_signs_up_manages_tasks_and_signs_out(page: Page) -> None:
     assert len(dialogs) == 3 and dialogs[2].startswith("confirm: "), dialogs
     expect(task(page, "Write the report")).to_have_count(0)
     expect_counters(page, 2, 2, 0)
+
+    # The account page makes an API token; a new one replaces it, and with a Bearer header
+    # only the token counts (the browser's session cookie travels too).
+    page.goto("/account")
+    expect(page.locator("#api-token")).to_have_text("")
+    expect_csrf_tokens(page)
+    make_token = page.locator("form[action$='/account/token']").locator("button")
+    make_token.click()
+    expect(page.locator("#api-token")).to_have_text(TOKEN)
+    old_token = page.locator("#api-token").inner_text()
+    make_token.click()
+    expect(page.locator("#api-token")).not_to_have_text(old_token)
+    expect(page.locator("#api-token")).to_have_text(TOKEN)
+    new_token = page.locator("#api-token").inner_text()
+    api = page.request.get("/api/tasks", headers={"Authorization": f"Bearer {new_token}"})
+    assert api.status == 200
+    assert sorted(item["title"] for item in api.json()["tasks"]) == ["Buy milk", "Water the plants"]
+    api = page.request.get("/api/tasks", headers={"Authorization": f"Bearer {old_token}"})
+    assert api.status == 401
+    assert api.headers.get("www-authenticate", "").startswith("Bearer")
 
     # Sign out: back to the sign-in page, and the dashboard is closed again.
     page.locator("form[action$='/auth/logout']").locator("button, input[type=submit]").click()

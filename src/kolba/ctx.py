@@ -134,22 +134,39 @@ class RequestContext(AppContext):
         request: Request | None = None,
         session: SessionMixin | None = None,
     ) -> None:
-        # PERF: ``g`` is made at the first push (it may be shared with an enclosing app context).
+        # PERF: ``g`` is made when first used (it may be shared with an enclosing app context),
+        # and the attributes that start the same for every request are class defaults below.
         self.app = app
         if request is None:
             request = app.request_class(scope)  # type: ignore[arg-type]
         self.request = request
         self._session = session
-        self.g = None  # type: ignore[assignment]
         self._cv_tokens = []
-        self._owns_app_state = True
-        self._after_request_functions: list[t.Callable[[Response], Response]] = []
-        #: The hook chains for the matched rule's blueprints, set by dispatch.
-        self._chains: t.Any = None
-        #: Match the URL at the first push (contexts made outside the WSGI hot path).
-        self._match_on_push = False
-        #: The flashed messages taken out of the session by get_flashed_messages.
-        self.flashes: list[tuple[str, str]] | None = None
+
+    #: ``g``, made on first use (most requests never touch it) or shared at push.
+    _g: _AppCtxGlobals | None = None
+    #: False when ``g`` and the app context's teardown belong to an enclosing app context.
+    _owns_app_state = True
+    #: ``after_this_request`` functions; a list is made for the first one.
+    _after_request_functions: t.Sequence[t.Callable[[Response], Response]] = ()
+    #: The hook chains for the matched rule's blueprints, set by dispatch.
+    _chains: t.Any = None
+    #: Match the URL at the first push (contexts made outside the WSGI hot path).
+    _match_on_push = False
+    #: The flashed messages taken out of the session by get_flashed_messages.
+    flashes: list[tuple[str, str]] | None = None
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        """The ``g`` namespace of this context, made the first time anything asks for it."""
+        g = self._g
+        if g is None:
+            g = self._g = self.app.app_ctx_globals_class()
+        return g
+
+    @g.setter
+    def g(self, value: _AppCtxGlobals) -> None:
+        self._g = value
 
     @property
     def session(self) -> SessionMixin:
@@ -176,11 +193,9 @@ class RequestContext(AppContext):
         outer = _cv_ctx.get(None)
         if not self._cv_tokens:
             if outer is not None and outer.app is self.app and outer.request is None:
-                self.g = outer.g
+                self._g = outer.g
                 self._owns_app_state = False
             else:
-                if self.g is None:
-                    self.g = self.app.app_ctx_globals_class()
                 self._owns_app_state = True
         self._cv_tokens.append(_cv_ctx.set(self))
         if self._match_on_push and len(self._cv_tokens) == 1:
@@ -261,7 +276,10 @@ def after_this_request(f: F) -> F:
             "'after_this_request' can only be used when a request"
             " context is active, such as in a view function."
         )
-    t.cast(RequestContext, ctx)._after_request_functions.append(f)
+    rctx = t.cast(RequestContext, ctx)
+    if not rctx._after_request_functions:
+        rctx._after_request_functions = []
+    rctx._after_request_functions.append(f)  # type: ignore[attr-defined]
     return f
 
 

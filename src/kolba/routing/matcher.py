@@ -191,16 +191,8 @@ class Matcher:
             if pattern is None:
                 if not segment:
                     continue
-                rv = self._walk(
-                    transition.state,
-                    path,
-                    end + 1,
-                    n,
-                    (*values, segment),
-                    method,
-                    websocket,
-                    misses,
-                )
+                after = end + 1
+                found: tuple[str, ...] = (*values, segment)
             else:
                 if transition.final:
                     target = path[pos:]
@@ -213,16 +205,22 @@ class Matcher:
                     continue
                 if transition.suffixed and m.groups()[-1] == "/":
                     after = n
-                rv = self._walk(
-                    transition.state,
-                    path,
-                    after,
-                    n,
-                    values + (m.groups() if transition.simple else _groups(m, transition)),
-                    method,
-                    websocket,
-                    misses,
-                )
+                found = values + (m.groups() if transition.simple else _groups(m, transition))
+            nxt = transition.state
+            if after > n and not nxt.static:
+                # PERF: the path ends at a state with no way on (the last variable of most
+                # rules): accept its rules here instead of recursing into _walk to do it.
+                for rule in nxt.rules:
+                    if rule.websocket == websocket and (
+                        rule.methods is None or method in rule.methods
+                    ):
+                        rv = _convert(rule, found)
+                    else:
+                        rv = _accept(rule, found, method, websocket, misses)
+                    if rv is not None:
+                        return rv
+                continue
+            rv = self._walk(nxt, path, after, n, found, method, websocket, misses)
             if rv is not None:
                 return rv
 

@@ -107,7 +107,8 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     )
     assert init.returncode == 0, f"init-db failed:\n{init.stdout}\n{init.stderr}"
 
-    upstream_port, port = free_port(), free_port()
+    upstream_port = free_port()
+    port = free_port(upstream_port)
     processes: list[Process] = []
     try:
         app = Process(
@@ -136,13 +137,13 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 
 
 def test_the_app_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
-    """A forgotten KOLBA_SECRET_KEY stops the deployment instead of signing with a known key."""
+    """A forgotten KOLBA_SECRET_KEY stops the server instead of signing with a known key."""
     env = server_env(tmp_path, f"sqlite:///{tmp_path / 'taskman.sqlite3'}")
     del env["KOLBA_SECRET_KEY"]
     port = free_port()
-    server = Process("gunicorn", gunicorn_command(port), log=tmp_path / "app.log", env=env)
+    server = Process("waitress", waitress_command(port), log=tmp_path / "app.log", env=env)
     try:
-        wait_until(lambda: not server.running, "gunicorn to give up", [], timeout=60)
+        wait_until(lambda: not server.running, "waitress to give up", [], timeout=60)
     finally:
         server.stop()
     assert server.proc.returncode != 0

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import typing as t
 
+import jinja2
+import jinja2.bccache
 import pytest
 from sqlalchemy import text
 from taskman import create_app
@@ -45,17 +48,49 @@ def _reset_postgres(app: Kolba) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates shared by the apps of the whole run: each test builds a new app (so a
+    new Jinja environment), and compiling the templates again for each was a third of the
+    suite's time."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CACHE = _MemoryBytecodeCache()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file with the tables made once; each test starts from a copy (creating the
+    tables costs several synced writes)."""
+    path = tmp_path_factory.mktemp("taskman-sqlite") / "template.sqlite3"
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}"})
+    create_tables(app)
+    get_database(app).engine.dispose()
+    return str(path)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def app(request: pytest.FixtureRequest, tmp_path: t.Any) -> t.Iterator[Kolba]:
     """The taskman app in testing mode, with empty tables, on each database."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/taskman.sqlite3"
+        path = tmp_path / "taskman.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("postgres_url")
     app = create_app({"TESTING": True, "SECRET_KEY": "test key", "DATABASE_URL": url})
-    if request.param == "sqlite":
-        create_tables(app)
-    else:
+    app.jinja_env.bytecode_cache = _TEMPLATE_CACHE
+    if request.param == "postgresql":
         _reset_postgres(app)
     try:
         yield app

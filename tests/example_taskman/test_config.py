@@ -7,12 +7,14 @@ import os
 import sys
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select, text
 from taskman import DEV_SECRET_KEY, create_app
 from taskman.db import get_database, get_session, normalize_url
 from taskman.models import Task, User
 
 from kolba import Kolba
+from kolba.cli import cli
 
 from .conftest import add_tasks, make_user
 
@@ -85,6 +87,25 @@ def test_default_secret_key_is_refused_in_production(monkeypatch: pytest.MonkeyP
     assert create_app({"DEBUG": True}).debug
     monkeypatch.setenv("KOLBA_DEBUG", "1")
     assert create_app().config["SECRET_KEY"] == DEV_SECRET_KEY
+
+
+def test_cli_commands_that_never_serve_work_without_a_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    """The quick start runs ``kolba --app taskman init-db`` before any key is set."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/cli.sqlite3")
+    # The kolba command sets this in os.environ; monkeypatch takes it away again afterwards.
+    monkeypatch.setenv("KOLBA_RUN_FROM_CLI", "false")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--app", "taskman", "init-db"])
+    assert result.exit_code == 0, result.output
+    assert "Initialized the database." in result.output
+    result = runner.invoke(cli, ["--app", "taskman", "routes"])
+    assert result.exit_code == 0, result.output
+    assert "api.list_tasks" in result.output and "/tasks/<int:task_id>/toggle" in result.output
+    # Inside a command that is not ``run``, yet any other load refuses the key.
+    with pytest.raises(RuntimeError, match="set KOLBA_SECRET_KEY"):
+        create_app()
 
 
 def test_wsgi_module(monkeypatch: pytest.MonkeyPatch) -> None:

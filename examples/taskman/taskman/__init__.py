@@ -12,6 +12,8 @@ import os
 import typing as t
 from collections.abc import Mapping
 
+import click
+
 from kolba import Kolba, g
 from kolba.csrf import CSRFProtect
 
@@ -45,7 +47,11 @@ def create_app(test_config: Mapping[str, t.Any] | None = None) -> Kolba:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    if not (app.debug or app.testing) and app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+    if (
+        not (app.debug or app.testing)
+        and app.config["SECRET_KEY"] == DEV_SECRET_KEY
+        and _may_serve_requests()
+    ):
         raise RuntimeError(
             "taskman refuses to run with the built-in development secret key outside debug"
             " and testing: set KOLBA_SECRET_KEY to a long random value, for example"
@@ -75,6 +81,15 @@ def create_app(test_config: Mapping[str, t.Any] | None = None) -> Kolba:
 
     app.after_request(_security_headers)
     return app
+
+
+def _may_serve_requests() -> bool:
+    """Whether this app may answer requests: always, except when the ``kolba`` command loads it
+    for a command other than ``run`` (``init-db``, ``routes``, ``--help``). Those never serve, so
+    the quick start's ``kolba --app taskman init-db`` works before a key is chosen, while
+    ``kolba run`` without ``--debug``, gunicorn and uWSGI still refuse the public key."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is None or ctx.command.name == "run"
 
 
 def _install_proxy_fix(app: Kolba) -> None:

@@ -36,8 +36,13 @@ def missing_reason() -> str | None:
     """Why the PostgreSQL tests cannot run here, or ``None`` when they can."""
     if find_bindir() is None:
         return "PostgreSQL is not installed (Debian package postgresql: no initdb found)"
-    if os.geteuid() == 0 and shutil.which("runuser") is None:
-        return "running as root and runuser is missing: PostgreSQL refuses to run as root"
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            return "running as root and runuser is missing: PostgreSQL refuses to run as root"
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            return "running as root and there is no 'postgres' user to run PostgreSQL as"
     try:
         import psycopg  # noqa: F401
     except ImportError:

@@ -157,6 +157,12 @@ def test_bad_trusted_proxies_is_refused(value: object) -> None:
         create_app({**TESTING, "DATABASE_URL": "sqlite://", "TRUSTED_PROXIES": value})
 
 
+@pytest.mark.parametrize("value", ["20", 0, 1001, None])
+def test_bad_tasks_per_page_is_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="TASKS_PER_PAGE"):
+        create_app({**TESTING, "DATABASE_URL": "sqlite://", "TASKS_PER_PAGE": value})
+
+
 def test_init_db_is_idempotent_and_drop_recreates(app: Kolba) -> None:
     user = make_user(app, "alice")
     add_tasks(app, user, ["survives init-db"])

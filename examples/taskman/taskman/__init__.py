@@ -62,6 +62,9 @@ def create_app(test_config: Mapping[str, t.Any] | None = None) -> Kolba:
         path = os.path.join(app.instance_path, "taskman.sqlite3")
         app.config["DATABASE_URL"] = f"sqlite:///{path}"
 
+    per_page = app.config["TASKS_PER_PAGE"]
+    if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= 1000:
+        raise ValueError(f"TASKS_PER_PAGE must be a whole number from 1 to 1000, not {per_page!r}")
     _install_proxy_fix(app)
     db.init_app(app)
     errors.init_app(app)

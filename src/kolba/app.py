@@ -535,7 +535,7 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
         return rv
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
-        raise t.cast(HTTPException, request.routing_exception)
+        raise request.routing_exception  # type: ignore[misc]  # PERF: no cast call
 
     def finalize_request(
         self,
@@ -624,7 +624,14 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
             elif isinstance(rv, HTTPException):
-                rv = self._force_type(rv.get_response())
+                page = rv._default_page()
+                if page is not None:
+                    # PERF: the class's unchanged page (a 404 for an unknown URL), rendered once.
+                    rv = response_class(
+                        page, status=rv.code, content_type="text/html; charset=utf-8"
+                    )
+                else:
+                    rv = self._force_type(rv.get_response())
             elif isinstance(rv, _BaseResponse):
                 rv = self._force_type(rv)
             elif callable(rv):

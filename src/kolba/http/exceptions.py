@@ -8,6 +8,7 @@ is a change of import and a client sees the same bytes.
 
 from __future__ import annotations
 
+import inspect
 import typing as t
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -84,6 +85,10 @@ def _http_date(value: datetime) -> str:
     return email.utils.format_datetime(value, usegmt=True)
 
 
+#: Error pages rendered once per exception class (see HTTPException._default_page).
+_page_cache: dict[type, str] = {}
+
+
 class HTTPException(Exception):
     """The base of every HTTP error; it carries what is needed to render a response.
 
@@ -157,6 +162,30 @@ class HTTPException(Exception):
         from kolba.http.response import Response
 
         return Response(self.get_body(scope), status=self.code, headers=self.get_headers(scope))
+
+    def _default_page(self) -> str | None:
+        """The error page when it is the class's own, unchanged page; else None.
+
+        PERF: a 404 for an unknown URL is the commonest error, and its page is the same every
+        time, so it is rendered once per class. An instance with its own description, or a class
+        that overrides how the page is made, is rendered as usual.
+        """
+        if self.response is not None or "description" in self.__dict__ or "code" in self.__dict__:
+            return None
+        cls = type(self)
+        page = _page_cache.get(cls)
+        if page is None:
+            plain = (
+                cls.get_response is HTTPException.get_response
+                and cls.get_body is HTTPException.get_body
+                and cls.get_description is HTTPException.get_description
+                and cls.get_headers is HTTPException.get_headers
+                and cls.name is HTTPException.name
+                and isinstance(inspect.getattr_static(cls, "description"), (str, type(None)))
+            )
+            # "" marks a class whose page depends on more than its code and description.
+            page = _page_cache[cls] = self.get_body() if plain else ""
+        return page or None
 
     def __call__(
         self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]

@@ -6,6 +6,8 @@ every other public name here is Flask's.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from . import json as json
 from .app import Kolba as Kolba
 from .blueprints import Blueprint as Blueprint
@@ -43,6 +45,15 @@ __version__ = "0.1.0.dev0"
 
 # PERF: templating (Jinja2) and file sending are imported on first use, so an app that uses
 # neither starts faster; the names still behave as ordinary attributes of the package.
+if TYPE_CHECKING:  # pragma: no cover - type checkers see the lazy names' real types
+    from .files import send_file as send_file
+    from .files import send_from_directory as send_from_directory
+    from .templating import get_template_attribute as get_template_attribute
+    from .templating import render_template as render_template
+    from .templating import render_template_string as render_template_string
+    from .templating import stream_template as stream_template
+    from .templating import stream_template_string as stream_template_string
+
 _lazy = {
     "render_template": "templating",
     "render_template_string": "templating",

@@ -1,4 +1,4 @@
-"""The README's example app works as documented."""
+"""The hello example app (examples/hello) works as documented."""
 
 from __future__ import annotations
 

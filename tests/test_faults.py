@@ -205,6 +205,39 @@ def test_error_handler_that_raises(faulty: Faulty, caplog: pytest.LogCaptureFixt
     faulty.assert_next_request_is_clean()
 
 
+def test_500_handler_that_raises_escapes_to_the_server(
+    faulty: Faulty, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The last handler failing leaves nothing to answer with: the error escapes to the
+    server (which answers its own 500, see the real-server test), after being logged once."""
+
+    @faulty.app.errorhandler(500)
+    def handler(e: Exception) -> str:
+        raise Boom("500 handler")
+
+    @faulty.app.route("/view")
+    def view() -> str:
+        raise KeyError("view")
+
+    with pytest.raises(Boom):
+        faulty.get("/view")
+    # Teardowns are told about the error the request failed with, not the handler's.
+    assert [type(exc) for _, exc in faulty.teardowns] == [KeyError, KeyError]
+    assert_logged_once(caplog, "/view", KeyError)
+    faulty.assert_next_request_is_clean()
+
+
+def test_async_view_that_raises(faulty: Faulty, caplog: pytest.LogCaptureFixture) -> None:
+    @faulty.app.route("/view")
+    async def view() -> str:
+        raise Boom("async")
+
+    assert_500(faulty.get("/view"))
+    assert [type(exc) for _, exc in faulty.teardowns] == [Boom, Boom]
+    assert_logged_once(caplog, "/view", Boom)
+    faulty.assert_next_request_is_clean()
+
+
 @pytest.mark.parametrize("which", ["request", "app"])
 def test_teardown_that_raises_escapes_but_the_rest_is_torn_down(
     faulty: Faulty, which: str, caplog: pytest.LogCaptureFixture
@@ -418,6 +451,44 @@ class StreamApp:
         def boom() -> str:
             raise Boom("view")
 
+        self.teardowns: list[tuple[str, BaseException | None]] = []
+
+        @app.route("/endless-context")
+        def endless_context() -> kolba.Response:
+            def parts() -> Iterator[bytes]:
+                try:
+                    while True:
+                        yield kolba.request.path.encode() * 8192
+                finally:
+                    self.finished.set()
+
+            return kolba.Response(kolba.stream_with_context(parts()))
+
+        @app.teardown_request
+        def record(exc: BaseException | None) -> None:
+            self.teardowns.append((kolba.request.path, exc))
+
+        @app.route("/close")
+        def close() -> kolba.Response:
+            class Body:
+                def __iter__(self) -> Iterator[bytes]:
+                    yield b"complete"
+
+                def close(self) -> None:
+                    raise Boom("close")
+
+            return kolba.Response(Body(), headers={"Content-Length": "8"})
+
+        @app.route("/handler")
+        def handler_fails() -> str:
+            raise KeyError("view")
+
+        @app.errorhandler(500)
+        def on_500(e: Exception) -> Exception:
+            if kolba.request.path == "/handler":
+                raise Boom("500 handler")
+            return e  # the default page
+
         @app.teardown_request
         def teardown(exc: BaseException | None) -> None:
             if kolba.request.path == "/teardown":
@@ -504,6 +575,52 @@ def test_generator_that_raises_cuts_the_started_stream(
     assert stream_app.finished.is_set()
     records = errors(caplog)
     assert len(records) == 1 and "Boom: mid-stream" in records[0].getMessage()
+    assert plain_get(server.port) == (200, b"hello")
+
+
+def test_client_disconnect_closes_a_stream_with_context_and_tears_it_down(
+    server: DevServer, stream_app: StreamApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    sock = raw_get(server.port, "/endless-context")
+    try:
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+    finally:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00" * 2)
+        sock.close()
+    assert stream_app.finished.wait(DEADLINE), "the generator's finally did not run"
+    # The context the stream kept is torn down once the generator is closed, in the server's
+    # thread, just after the generator's finally: wait for it.
+    deadline = time.monotonic() + DEADLINE
+    while not stream_app.teardowns:
+        assert time.monotonic() < deadline, "the stream's context was never torn down"
+        threading.Event().wait(0.01)
+    assert [path for path, _ in stream_app.teardowns] == ["/endless-context"]
+    assert plain_get(server.port) == (200, b"hello")
+    assert errors(caplog) == []
+
+
+def test_close_that_raises_after_a_complete_response(
+    server: DevServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    with raw_get(server.port, "/close") as sock:
+        data = read_to_eof(sock)  # the server closes the connection after the error
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ") and body == b"complete"
+    records = errors(caplog)
+    assert len(records) == 1 and "Boom: close" in records[0].getMessage()
+    assert plain_get(server.port) == (200, b"hello")
+
+
+def test_500_handler_that_raises_gets_the_servers_500(
+    server: DevServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    status, body = plain_get(server.port, "/handler")
+    assert status == 500 and b"<h1>Internal Server Error</h1>" in body
+    # Logged by the app (the view's error) and by the server (the handler's), once each.
+    messages = [r.getMessage() for r in errors(caplog)]
+    assert len(messages) == 2
+    assert messages[0] == f"{LOGGED} /handler [GET]"
+    assert "Boom: 500 handler" in messages[1]
     assert plain_get(server.port) == (200, b"hello")
 
 

@@ -14,7 +14,9 @@ Cases covered:
   absolute and UNC paths, Windows drive letters, device names, trailing dots, NTFS streams;
   through the static route, a ``<path:>`` view with ``send_from_directory``, and ``safe_join``;
 - a symlinked folder leading outside, a directory asked for as a file;
-- a user-controlled download name with quotes and CR/LF in ``Content-Disposition``.
+- a user-controlled download name with quotes and CR/LF in ``Content-Disposition``;
+- an uploaded file's name (``../../etc/passwd``, absolute, UNC, device names): kept as sent
+  in ``FileStorage.filename``, as Werkzeug does, and made safe by ``secure_filename``.
 
 No answer ever contains the secret file that sits beside the served folder.
 """
@@ -29,9 +31,13 @@ import typing as t
 from pathlib import Path
 
 import pytest
+import werkzeug.utils
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kolba import Kolba, request
 from kolba.files import safe_join, send_file, send_from_directory
+from kolba.helpers import secure_filename
 from kolba.http.headers import parse_options_header
 
 SECRET = b"TOP-SECRET-CONTENT"
@@ -69,6 +75,17 @@ def files_app(root: Path) -> Kolba:
     @app.route("/named")
     def named() -> t.Any:
         return send_file(io.BytesIO(b"x"), as_attachment=True, download_name=request.args["name"])
+
+    @app.post("/upload")
+    def upload() -> str:
+        f = request.files["f"]
+        assert f.filename is not None
+        app.extensions.setdefault("sent_names", []).append(f.filename)
+        target = root / "uploads"
+        target.mkdir(exist_ok=True)
+        name = secure_filename(f.filename) or "unnamed"
+        f.save(os.fspath(target / name))
+        return name
 
     # Warm up: the first file response imports and loads the MIME database, which would
     # count in the first measured request's memory.
@@ -347,3 +364,64 @@ def test_download_name_cannot_inject(files_app: Kolba, name: str, fallback: str)
     assert head in (f'attachment; filename="{fallback}"', f"attachment; filename={fallback}")
     kind, params = parse_options_header(disposition)
     assert (kind, params["filename"]) == ("attachment", name)
+
+
+# ------------------------------------------------------------------------------------------
+# Uploaded file names
+
+
+UPLOAD_NAMES = [
+    ("../../etc/passwd", "etc_passwd"),
+    ("/etc/passwd", "etc_passwd"),
+    ("..", ""),
+    ("../", ""),
+    (".htaccess", "htaccess"),
+    ("a/../../b.txt", "a_.._.._b.txt"),
+    ("C:\\Windows\\win.ini", "CWindowswin.ini"),
+    ("\\\\server\\share\\x", "serversharex"),
+    ("nul.txt", "_nul.txt"),
+    ("CON", "_CON"),
+    ("com1.tar.gz", "_com1.tar.gz"),
+    ("My cool movie.mov", "My_cool_movie.mov"),
+    ("i contain cool \xfcml\xe4uts.txt", "i_contain_cool_umlauts.txt"),
+    ("\x00\r\n.txt", "txt"),
+    ("\u202egnp.exe", "gnp.exe"),
+]
+
+
+def test_uploaded_file_name_is_kept_as_sent(files_app: Kolba, root: Path) -> None:
+    # Werkzeug semantics: the name is the client's; joining it to a folder is the app's job,
+    # with secure_filename (or safe_join).
+    # The multipart parser already cuts a drive-letter path to its last part (see
+    # docs/differences.md); a UNC path is left to secure_filename.
+    cut = {"C:\\Windows\\win.ini": "win.ini"}
+    client = files_app.test_client()
+    sendable = [(n, e) for n, e in UPLOAD_NAMES if n.isprintable()]
+    for name, expected in sendable:
+        rv = client.post("/upload", data={"f": (io.BytesIO(b"x"), name)})
+        assert rv.status_code == 200
+        assert rv.data.decode() == cut.get(name, expected or "unnamed")
+    # CR, LF or NUL in a part header is a malformed body.
+    rv = client.post("/upload", data={"f": (io.BytesIO(b"x"), "\x00\r\n.txt")})
+    assert rv.status_code == 400
+    assert (root / "secret.txt").read_bytes() == SECRET
+    sent = files_app.extensions["sent_names"]
+    assert sent[:6] == [name for name, _ in UPLOAD_NAMES[:6]]
+    assert sorted(p.name for p in (root / "uploads").iterdir()) == sorted(
+        {cut.get(n, e or "unnamed") for n, e in sendable}
+    )
+
+
+@pytest.mark.parametrize(("name", "expected"), UPLOAD_NAMES)
+def test_secure_filename(name: str, expected: str) -> None:
+    assert secure_filename(name) == expected
+
+
+@given(st.text())
+def test_secure_filename_matches_werkzeug_and_never_leaves_the_folder(name: str) -> None:
+    rv = secure_filename(name)
+    assert "/" not in rv and "\\" not in rv and rv not in (".", "..")
+    assert not rv.startswith(".")
+    # Werkzeug prefixes device names only on Windows; Kolba on every OS.
+    werkzeug_rv = werkzeug.utils.secure_filename(name)
+    assert rv in (werkzeug_rv, f"_{werkzeug_rv}")

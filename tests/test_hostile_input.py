@@ -11,7 +11,12 @@ Cases covered (each a short 4xx or safe handling, in bounded memory, never a 500
   percent-encoded or replaced, never an error;
 - JSON that is invalid, deeply nested, a huge number, or declared in a non-UTF charset;
 - nameless and quoted cookie names (the ``__Host-`` prefix bypass), oversized cookie headers;
-- CR/LF in redirect targets, in header values and cookie attributes set from user input;
+- CR/LF and lone surrogates in redirect targets, CR/LF in header values and cookie
+  attributes set from user input;
+- tampered, oversized and undecodable session cookies: an empty session;
+- huge ``Accept``, ``Accept-Language``, ``If-None-Match``, ``Authorization``,
+  ``X-Forwarded-For``, ``Cache-Control`` and ``Content-Type`` headers: parsed in linear time
+  and memory, malformed ones ignored;
 - user input in error descriptions is escaped (no reflected HTML);
 - malformed ``Host`` headers (treated as empty) and ``TRUSTED_HOSTS`` (400).
 
@@ -29,7 +34,7 @@ import typing as t
 
 import pytest
 
-from kolba import Kolba, abort, make_response, redirect, request, url_for
+from kolba import Kolba, abort, make_response, redirect, request, session, url_for
 
 MiB = 1024 * 1024
 
@@ -49,6 +54,7 @@ def _wsgi(
     query: str = "",
     body: bytes = b"",
     content_length: str | None = None,
+    environ_extra: dict[str, t.Any] | None = None,
     **extra: str,
 ) -> _Result:
     """Call ``app.wsgi_app`` with the environ a server would build for these raw values.
@@ -78,6 +84,7 @@ def _wsgi(
     elif body:
         environ["CONTENT_LENGTH"] = str(len(body))
     environ.update(extra)
+    environ.update(environ_extra or {})
     got: list[t.Any] = []
 
     def start_response(s: str, headers: list[tuple[str, str]], exc_info: t.Any = None) -> t.Any:
@@ -210,7 +217,7 @@ def test_chunked_urlencoded_body_over_form_memory_limit(app: Kolba) -> None:
         content_length="",
         CONTENT_TYPE="application/x-www-form-urlencoded",
         HTTP_TRANSFER_ENCODING="chunked",
-        **{"wsgi.input_terminated": True},  # type: ignore[arg-type]
+        environ_extra={"wsgi.input_terminated": True},
     )
     _assert_clean_error(rv, 413)
     assert rv.peak < 4 * 100_000 + 256 * 1024
@@ -459,6 +466,19 @@ def test_crlf_in_redirect_target(app: Kolba, target: str) -> None:
     assert location.startswith("/x%")
 
 
+def test_lone_surrogate_in_redirect_target(app: Kolba) -> None:
+    # JSON "\ud800" decodes to a lone surrogate, which no encoding accepts.
+    @app.post("/next")
+    def next_() -> t.Any:
+        return redirect(request.json["next"])
+
+    rv = app.test_client().post(
+        "/next", data=b'{"next": "/a\\ud800b"}', content_type="application/json"
+    )
+    assert rv.status_code == 302
+    assert rv.headers["Location"] == "/a%EF%BF%BDb"
+
+
 def test_crlf_in_header_value_is_refused(app: Kolba) -> None:
     # Werkzeug raises ValueError too: the header is never sent; the view's bug is a 500.
     @app.route("/hdr")
@@ -578,3 +598,140 @@ def test_untrusted_host_is_refused(app: Kolba, host: str) -> None:
 def test_trusted_host_is_served(app: Kolba, host: str) -> None:
     app.config["TRUSTED_HOSTS"] = ["example.com", ".example.org"]
     assert _json(_wsgi(app, "/host", HTTP_HOST=host))["host"] == host
+
+
+# ------------------------------------------------------------------------------------------
+# Sessions
+
+
+# Flask sessions are signed (itsdangerous); a tampered cookie must be an empty session, and
+# a compressed payload is only inflated after its signature checks out (no zip bomb).
+@pytest.mark.parametrize(
+    "value",
+    [
+        ".eJw" + "A" * 100_000,
+        "." + "eJyrroYBABp3BM8=" + ".x.y",
+        "x" * 100_000,
+        "\xe9",
+        ".",
+        "....",
+        "eyJhIjoxfQ.AAAA.BBBB",
+        "a.b.c.d.e.f",
+        '"quoted"',
+        "\x00",
+    ],
+    ids=[
+        "zlib-junk",
+        "zlib-unsigned",
+        "huge",
+        "latin1",
+        "dot",
+        "dots",
+        "bad-sig",
+        "parts",
+        "q",
+        "nul",
+    ],
+)
+def test_tampered_session_cookie(app: Kolba, value: str) -> None:
+    @app.route("/session")
+    def show() -> t.Any:
+        return {"session": dict(session)}
+
+    rv = _wsgi(app, "/session", HTTP_COOKIE=f"session={value}")
+    assert _json(rv) == {"session": {}}
+
+
+def test_session_signed_with_another_key(app: Kolba) -> None:
+    @app.route("/login")
+    def login() -> str:
+        session["user"] = "admin"
+        return ""
+
+    @app.route("/whoami")
+    def whoami() -> str:
+        return str(session.get("user"))
+
+    other = Kolba("other")
+    other.secret_key = "another key"
+    other.add_url_rule("/login", view_func=login)
+    cookie = other.test_client().get("/login").headers["Set-Cookie"].split(";")[0]
+    assert _wsgi(app, "/whoami", HTTP_COOKIE=cookie).body == b"None"
+    own = app.test_client().get("/login").headers["Set-Cookie"].split(";")[0]
+    assert _wsgi(app, "/whoami", HTTP_COOKIE=own).body == b"admin"
+
+
+# ------------------------------------------------------------------------------------------
+# Huge and malformed request headers
+
+
+@pytest.fixture
+def header_app(app: Kolba) -> Kolba:
+    @app.route("/headers")
+    def headers() -> t.Any:
+        auth = request.authorization
+        return {
+            "best": request.accept_mimetypes.best_match(["text/html", "application/json"]),
+            "language": request.accept_languages.best,
+            "auth": auth.type if auth else None,
+            "etags": len(request.if_none_match.as_set()),
+            "since": request.if_modified_since is not None,
+            "max_age": request.cache_control.max_age,
+            "route": len(request.access_route),
+            "mimetype": request.mimetype,
+        }
+
+    return app
+
+
+EMPTY = {
+    "best": None,
+    "language": None,
+    "auth": None,
+    "etags": 0,
+    "since": False,
+    "max_age": None,
+    "route": 0,
+    "mimetype": "",
+}
+N = 40_000
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "changed"),
+    [
+        ("HTTP_ACCEPT", ",".join(f"text/x{i};q=0.{i % 10}" for i in range(N)), {}),
+        ("HTTP_ACCEPT", "text/html;q=" + "0" * N, {}),
+        ("HTTP_ACCEPT", "text/html;q=1e999", {}),
+        ("HTTP_ACCEPT", "text/html;" + 'a="' * N, {}),
+        (
+            "HTTP_ACCEPT_LANGUAGE",
+            ",".join(f"en-x{i};q=0.5" for i in range(N)),
+            {"language": "en-x0"},
+        ),
+        ("HTTP_IF_NONE_MATCH", ",".join(f'"e{i}"' for i in range(N)), {"etags": N}),
+        ("HTTP_IF_NONE_MATCH", '"' + "\\" * N, {"etags": 1}),  # one opaque tag, as Werkzeug
+        ("HTTP_IF_MODIFIED_SINCE", "x" * N, {}),
+        ("HTTP_IF_MODIFIED_SINCE", "Mon, 99 Foo 99999 99:99:99 GMT", {}),
+        ("HTTP_AUTHORIZATION", "Basic " + "A" * N, {}),
+        ("HTTP_AUTHORIZATION", "Basic " + "=" * N, {}),
+        ("HTTP_AUTHORIZATION", "Digest " + 'a="b", ' * N, {"auth": "digest"}),
+        ("HTTP_AUTHORIZATION", "Bearer \x00\x01", {}),
+        ("HTTP_CACHE_CONTROL", "max-age=" + "9" * N, {}),
+        ("HTTP_CACHE_CONTROL", 'a="' + "," * N, {}),
+        ("HTTP_X_FORWARDED_FOR", ",".join(["1.2.3.4"] * N), {"route": N}),
+        ("CONTENT_TYPE", "text/plain; " + 'a="' * N, {"mimetype": "text/plain"}),
+    ],
+    ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None,
+)
+def test_hostile_header(
+    header_app: Kolba, header: str, value: str, changed: dict[str, t.Any]
+) -> None:
+    rv = _wsgi(header_app, "/headers", environ_extra={header: value})
+    data = _json(rv)
+    if header == "HTTP_AUTHORIZATION" and "auth" not in changed:
+        # A malformed credential is either refused (None) or kept opaque; never an error.
+        changed = {"auth": data["auth"]} if data["auth"] in (None, "basic", "bearer") else {}
+    assert data == {**EMPTY, **changed}
+    # Linear in the header: a handful of copies of it, not one object per byte.
+    assert rv.peak < 40 * len(value) + 512 * 1024

@@ -1,8 +1,12 @@
-"""Helpers used in views: ``url_for``, ``redirect``, ``abort``, ``make_response``, streaming."""
+"""Helpers used in views: ``url_for``, ``redirect``, ``abort``, ``make_response``, streaming,
+``secure_filename``."""
 
 from __future__ import annotations
 
+import os
+import re
 import typing as t
+import unicodedata
 from functools import update_wrapper
 
 from markupsafe import escape
@@ -39,12 +43,23 @@ def url_for(
     )
 
 
+def _safe_location_char(c: str) -> str:
+    code = ord(c)
+    if code < 0x20 or code == 0x7F:
+        return f"%{code:02X}"
+    if 0xD800 <= code <= 0xDFFF:
+        # A lone surrogate (JSON's "\ud800" gives one) cannot be encoded at all: it would
+        # make building the response fail (a 500). U+FFFD is what a decoder would show.
+        return "%EF%BF%BD"
+    return c
+
+
 def _safe_location(location: str) -> str:
     # A CR, LF or other control character in a target (often taken from user input) would split
     # the header; percent-encode it instead of refusing the redirect.
     if location.isprintable():
         return location
-    return "".join(f"%{ord(c):02X}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in location)
+    return "".join(map(_safe_location_char, location))
 
 
 def _redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
@@ -197,3 +212,33 @@ def get_flashed_messages(
     if not with_categories:
         return [x[1] for x in flashes]
     return flashes
+
+
+_filename_strip_re = re.compile(r"[^A-Za-z0-9_.-]")
+_windows_device_names = frozenset(
+    ["CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))]
+)
+
+
+def secure_filename(filename: str) -> str:
+    """A form of an uploaded file's name that is safe to join to a folder, as Werkzeug's.
+
+    The client chooses ``FileStorage.filename``: it may be ``../../etc/passwd``, an absolute
+    path or a device name. This keeps ASCII letters, digits, ``_``, ``.`` and ``-``, turns
+    path separators and blanks into ``_`` and drops leading dots, so the result never names
+    another folder. It may be empty: choose a name of your own then.
+
+    Windows device names (``CON``, ``nul.txt``...) get a ``_`` prefix on every OS, not only on
+    Windows as in Werkzeug: an app developed on Linux may be deployed on Windows.
+
+    :param filename: The untrusted name.
+    """
+    filename = unicodedata.normalize("NFKD", filename)
+    filename = filename.encode("ascii", "ignore").decode("ascii")
+    for sep in (os.sep, os.path.altsep):
+        if sep:
+            filename = filename.replace(sep, " ")
+    filename = _filename_strip_re.sub("", "_".join(filename.split())).strip("._")
+    if filename and filename.split(".")[0].upper() in _windows_device_names:
+        filename = f"_{filename}"
+    return filename

@@ -76,6 +76,10 @@ def files_app(root: Path) -> Kolba:
     def named() -> t.Any:
         return send_file(io.BytesIO(b"x"), as_attachment=True, download_name=request.args["name"])
 
+    @app.route("/show-if-range")
+    def show_if_range() -> str:
+        return f"{request.if_range} {request.if_range!r}"
+
     @app.post("/upload")
     def upload() -> str:
         f = request.files["f"]
@@ -217,6 +221,16 @@ def test_range_with_a_stale_if_range(files_app: Kolba) -> None:
 def test_hostile_if_range(files_app: Kolba, if_range: str) -> None:
     rv = _range(files_app, "bytes=0-9", HTTP_IF_RANGE=if_range)
     assert (rv.status, rv.body) == (200, BODY)
+
+
+@pytest.mark.parametrize("if_range", ['0"', 'W/"a"b"', '"'])
+def test_malformed_if_range_can_be_shown(files_app: Kolba, if_range: str) -> None:
+    # Werkzeug's IfRange raises ValueError from str() and repr() for these.
+    rv = _range(files_app, "bytes=0-9", HTTP_IF_RANGE=if_range)
+    assert (rv.status, rv.body) == (200, BODY)
+    rv = _wsgi(files_app, "/show-if-range", HTTP_IF_RANGE=if_range)
+    assert rv.status == 200
+    assert b" <IfRange " in rv.body
 
 
 def test_range_on_a_missing_file(files_app: Kolba) -> None:

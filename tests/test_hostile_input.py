@@ -33,6 +33,8 @@ import tracemalloc
 import typing as t
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kolba import Kolba, abort, make_response, redirect, request, session, url_for
 
@@ -479,6 +481,36 @@ def test_lone_surrogate_in_redirect_target(app: Kolba) -> None:
     assert rv.headers["Location"] == "/a%EF%BF%BDb"
 
 
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        ("http://x:abc/\xe9", "http://x:abc/%C3%A9"),
+        ("http://x:99999999/\xe9", "http://x:99999999/%C3%A9"),
+        ("http://[::1/\xe9", "http://[::1/%C3%A9"),
+        ("http://x:abc/a b", "http://x:abc/a%20b"),
+    ],
+)
+def test_malformed_authority_in_redirect_target(app: Kolba, target: str, location: str) -> None:
+    # Werkzeug's iri_to_uri raises ValueError on these (a 500 for ?next=...).
+    @app.route("/next")
+    def next_() -> t.Any:
+        return redirect(request.args["next"])
+
+    rv = app.test_client().get("/next", query_string={"next": target})
+    assert rv.status_code == 302
+    assert rv.headers["Location"] == location
+
+
+def test_malformed_script_name_in_request_url(app: Kolba) -> None:
+    # A prefix from a proxy header (X-Forwarded-Prefix) may be anything; Werkzeug raises here.
+    @app.route("/url")
+    def url() -> t.Any:
+        return {"url": request.url, "repr": repr(request)}
+
+    rv = _wsgi(app, "/url", SCRIPT_NAME="::")
+    assert _json(rv)["url"] == "http://localhost::/url"
+
+
 def test_crlf_in_header_value_is_refused(app: Kolba) -> None:
     # Werkzeug raises ValueError too: the header is never sent; the view's bug is a 500.
     @app.route("/hdr")
@@ -735,3 +767,103 @@ def test_hostile_header(
     assert data == {**EMPTY, **changed}
     # Linear in the header: a handful of copies of it, not one object per byte.
     assert rv.peak < 40 * len(value) + 512 * 1024
+
+
+# ------------------------------------------------------------------------------------------
+# Anything at all
+
+
+_LATIN1 = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=255), max_size=60)
+_HEADERS = [
+    "HTTP_ACCEPT",
+    "HTTP_ACCEPT_LANGUAGE",
+    "HTTP_ACCEPT_CHARSET",
+    "HTTP_ACCEPT_ENCODING",
+    "HTTP_AUTHORIZATION",
+    "HTTP_RANGE",
+    "HTTP_IF_RANGE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_DATE",
+    "HTTP_CACHE_CONTROL",
+    "HTTP_USER_AGENT",
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_CONTENT_ENCODING",
+    "HTTP_ORIGIN",
+    "HTTP_REFERER",
+    "HTTP_COOKIE",
+    "HTTP_HOST",
+    "CONTENT_LENGTH",
+    "HTTP_TRANSFER_ENCODING",
+    "SCRIPT_NAME",
+]
+_CONTENT_TYPES = (
+    st.sampled_from(
+        [
+            "application/json",
+            "application/json; charset=utf-16",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=b",
+            "text/plain",
+        ]
+    )
+    | _LATIN1
+)
+
+
+@pytest.fixture(scope="module")
+def everything_app() -> Kolba:
+    """A view that reads every parsed part of the request, as a curious app would."""
+    app = Kolba("everything")
+    app.config.update(TESTING=True, SECRET_KEY="k")
+
+    def view(p: str) -> str:
+        r = request
+        parts: list[t.Any] = [r.url, r.base_url, r.host_url, r.full_path, repr(r)]
+        parts += [list(r.args.items(multi=True)), list(r.form.items(multi=True))]
+        parts += [[f.filename for f in r.files.values()], r.get_json(silent=True)]
+        parts += [list(r.cookies.items(multi=True)), dict(session), r.values, r.data]
+        parts += [r.accept_mimetypes.best, r.accept_languages.best, r.accept_charsets.best]
+        parts += [r.accept_encodings.best, r.authorization, r.range, r.if_range, r.if_match]
+        parts += [r.if_none_match, r.if_modified_since, r.if_unmodified_since, r.date]
+        parts += [r.cache_control, r.user_agent.string, r.access_route, r.content_length]
+        parts += [r.mimetype, r.mimetype_params, r.content_encoding, r.origin, r.referrer]
+        parts.append(url_for("view", p=p, _external=True))
+        return repr(parts)[:100]
+
+    app.add_url_rule("/", view_func=view, methods=["GET", "POST"], defaults={"p": ""})
+    app.add_url_rule("/<path:p>", view_func=view, methods=["GET", "POST"])
+    return app
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=_LATIN1,
+    query=_LATIN1,
+    body=st.binary(max_size=100),
+    headers=st.dictionaries(st.sampled_from(_HEADERS), _LATIN1, max_size=8),
+    content_type=_CONTENT_TYPES,
+    method=st.sampled_from(["GET", "POST"]),
+)
+def test_no_request_is_a_500(
+    everything_app: Kolba,
+    path: str,
+    query: str,
+    body: bytes,
+    headers: dict[str, str],
+    content_type: str,
+    method: str,
+) -> None:
+    # Found: a Werkzeug-compatible If-Range repr and a SCRIPT_NAME URL that raised.
+    rv = _wsgi(
+        everything_app,
+        "/" + path,
+        method=method,
+        query=query,
+        body=body,
+        CONTENT_TYPE=content_type,
+        environ_extra=dict(headers),
+    )
+    assert rv.status < 500, rv.body[:300]

@@ -234,6 +234,10 @@ class IfRange:
         if self.date is not None:
             return http_date(self.date)
         if self.etag is not None:
+            if '"' in self.etag:
+                # A malformed tag as a client sent it (``0"``): it cannot be quoted, and
+                # str() or repr() of a request's If-Range must not fail (Werkzeug raises).
+                return self.etag
             return quote_etag(self.etag)
         return ""
 

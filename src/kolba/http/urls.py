@@ -191,7 +191,14 @@ def iri_to_uri(iri: str) -> str:
     if iri.isascii() and _NEEDS_QUOTING.search(iri) is None:
         return iri
 
-    parts = urlsplit(iri)
+    try:
+        parts = urlsplit(iri)
+        port = parts.port
+    except ValueError:
+        # A malformed authority (a port that is not a number, an unclosed "[") usually comes
+        # from user input (``?next=``): quote the whole target rather than fail the response.
+        return quote(iri, safe="%!#$&'()*+,/:;=?@[]~")
+
     # safe sets follow https://url.spec.whatwg.org/#url-path-segment-string, plus
     # "%" so that existing escapes are not double-quoted.
     path = quote(parts.path, safe="%!$&'()*+,/:;=@")
@@ -203,8 +210,8 @@ def iri_to_uri(iri: str) -> str:
     if ":" in netloc:
         netloc = f"[{netloc}]"
 
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
+    if port:
+        netloc = f"{netloc}:{port}"
 
     if parts.username:
         auth = quote(parts.username, safe="%!$&'()*+,;=")
@@ -288,7 +295,13 @@ def uri_to_iri(uri: str) -> str:
 
     :param uri: An ASCII URI.
     """
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError:
+        # A malformed authority (from a hostile Host or SCRIPT_NAME): show the URI as it is.
+        return uri
+
     path = _unquote_path(parts.path)
     query = _unquote_query(parts.query)
     fragment = _unquote_fragment(parts.fragment)
@@ -298,8 +311,8 @@ def uri_to_iri(uri: str) -> str:
     if ":" in netloc:
         netloc = f"[{netloc}]"
 
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
+    if port:
+        netloc = f"{netloc}:{port}"
 
     if parts.username:
         auth = _unquote_user(parts.username)

@@ -230,8 +230,16 @@ def test_chunked_urlencoded_body_over_form_memory_limit(app: Kolba) -> None:
 
 
 # Request smuggling and Werkzeug issue #2446: a body shorter than its declared length.
-def test_truncated_body(app: Kolba) -> None:
-    rv = _wsgi(app, "/data", method="POST", body=b"abc", content_length="100")
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/data", "application/octet-stream", b"abc"),
+        ("/form", "application/x-www-form-urlencoded", b"a=1&b=2"),
+        ("/json", "application/json", b'{"a": 1}'),
+    ],
+)
+def test_truncated_body(app: Kolba, path: str, content_type: str, body: bytes) -> None:
+    rv = _wsgi(app, path, method="POST", body=body, content_length="100", CONTENT_TYPE=content_type)
     _assert_clean_error(rv, 400)
 
 

@@ -218,6 +218,44 @@ def test_cookie_set_by_a_view_comes_back_in_request_cookies(name: str, value: st
     assert client.get("/get").get_json() == {"cookies": [value]}
 
 
+@pytest.fixture(scope="module")
+def echo_app() -> kolba.Kolba:
+    app = kolba.Kolba("echo")
+
+    @app.route("/", methods=["GET", "POST"])
+    def echo() -> dict[str, t.Any]:
+        return {
+            "args": list(kolba.request.args.items(multi=True)),
+            "form": list(kolba.request.form.items(multi=True)),
+            "x": kolba.request.headers.getlist("X-Value"),
+        }
+
+    return app
+
+
+@given(st.lists(st.tuples(TEXT, TEXT), max_size=6), st.lists(st.tuples(TEXT, TEXT), max_size=6))
+def test_query_and_form_sent_by_the_client_come_back(
+    echo_app: kolba.Kolba, query: Pairs, form: Pairs
+) -> None:
+    response = echo_app.test_client().post("/", query_string=query, data=form)
+    got = response.get_json()
+    assert sorted(map(tuple, got["args"])) == sorted(query)
+    assert sorted(map(tuple, got["form"])) == sorted(form)
+
+
+# Header values as a server hands them over: latin-1 text without line breaks, trimmed.
+HEADER_TEXT = st.text(
+    st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=30
+).map(str.strip)
+
+
+@given(HEADER_TEXT)
+def test_header_value_sent_by_the_client_comes_back(echo_app: kolba.Kolba, value: str) -> None:
+    # One header per name: WSGI joins repeated ones with ", " into a single environ key.
+    response = echo_app.test_client().get("/", headers={"X-Value": value})
+    assert response.get_json()["x"] == [value]
+
+
 RANGE_TEXT = st.one_of(
     st.text(alphabet="bytes=0123456789-, ", max_size=30),
     st.builds(

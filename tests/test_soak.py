@@ -2,16 +2,16 @@
 
 One run (~25 s: start, 3 s warm-up, 15 s measured, stop) backs every assertion below, so it is
 made once per module. What is asserted is behaviour, never speed: every kind of request got its
-expected status, no 5xx beyond the deliberate route, no socket errors, no worker died, the
-deliberate exception was logged once per request and nothing else at ERROR, and each worker's
-resident memory grew by at most :data:`MAX_GROWTH_PERCENT` between warm-up and the end (a leak
-of even a few hundred bytes a request would pass that within the run's ~10,000 requests).
+expected status (and uploads, ranges, sessions and writes the right body), no 5xx beyond the
+deliberate route, no socket errors, no worker died, the deliberate exception was logged once per
+request and nothing else at ERROR, and each worker's resident memory grew by at most
+:data:`MAX_GROWTH_PERCENT` between warm-up and the end (5% of a ~28 MiB worker is ~1.4 MiB: a
+leak of a few hundred bytes a request passes it within the run's ~8,000 requests a worker).
 The figures are printed (``pytest -s``) and recorded as properties in the test report.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 import pytest
@@ -19,10 +19,10 @@ import pytest
 from soak_app import driver
 from soak_app.driver import SoakFigures
 
+#: wrk's connections: at most this many requests are in flight at once.
+CONNECTIONS = 8
 #: Largest RSS growth allowed per worker from warm-up to the end of the run, in percent.
 MAX_GROWTH_PERCENT = 5.0
-
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,9 @@ def figures() -> SoakFigures:
     reason = driver.missing_tools()
     if reason:
         pytest.skip(reason)
-    result = driver.run_soak(seconds=15.0, warmup=3.0, workers=2, threads=2, connections=8)
+    result = driver.run_soak(
+        seconds=15.0, warmup=3.0, workers=2, threads=2, connections=CONNECTIONS
+    )
     print(f"\nsoak figures:\n{result.table()}")
     return result
 
@@ -71,9 +73,14 @@ def test_worker_memory_is_stable(figures: SoakFigures) -> None:
 
 
 def test_deliberate_exception_logged_once_per_request(figures: SoakFigures) -> None:
+    # Each failing request has its own path, logged with its traceback exactly once.
+    logged = figures.boom_paths_logged()
+    assert logged and set(logged.values()) == {1}
+    assert figures.boom_tracebacks() == len(logged)
+    # Every 500 wrk counted was logged; the few more are the requests in flight when wrk
+    # stopped (one per connection at most, at each end), answered after wrk stopped counting.
     booms = figures.kinds[driver.DELIBERATE_500][500]
-    assert figures.boom_logged() == booms
-    assert figures.boom_tracebacks() == booms
+    assert booms <= figures.boom_logged() <= booms + 2 * CONNECTIONS
 
 
 def test_nothing_else_logged_at_error(figures: SoakFigures) -> None:

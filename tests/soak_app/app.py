@@ -11,7 +11,7 @@ route exercises a different part of the framework so a leak anywhere shows up as
 - ``GET /session``: a signed session cookie, read and rewritten;
 - ``GET /page``: a Jinja template that extends a base;
 - ``GET /static/blob.bin`` with a ``Range`` header: a partial static file (206);
-- ``GET /boom``: a deliberate exception (500, logged once);
+- ``GET /boom/<int:attempt>``: a deliberate exception (500, logged once);
 - any unknown path: 404.
 
 wrk's ``response()`` hook cannot tell which request an answer belongs to when a thread drives
@@ -144,8 +144,10 @@ def page() -> str:
     return render_template("page.html", items=items, count=count)
 
 
-@app.get("/boom")
-def boom() -> str:
+@app.get("/boom/<int:attempt>")
+def boom(attempt: int) -> str:
+    # Each request names a different attempt, so the log line ("Exception on /boom/<n>") shows
+    # whether one failure was logged more than once.
     raise RuntimeError(BOOM_MESSAGE)
 
 

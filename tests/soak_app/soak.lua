@@ -4,7 +4,8 @@
 -- response() can count statuses per kind even though a thread drives several connections at
 -- once. done() prints one line, "SOAK-RESULT <json>", with the totals of every thread.
 --
--- Script arguments (after "--" on wrk's command line): the session cookie to send ("name=value").
+-- Script arguments (after "--" on wrk's command line): the session cookie to send ("name=value"),
+-- and this run's number (1-9), which keeps the /boom/<n> paths of successive runs apart.
 
 -- kind, weight, method, path, content type, body (nil: none). Bodies are built once, in init().
 local kinds = {
@@ -17,7 +18,7 @@ local kinds = {
   {"session",       10, "GET",  "/session"},
   {"page",          10, "GET",  "/page"},
   {"range",         10, "GET",  "/static/blob.bin"},
-  {"boom",           2, "GET",  "/boom"},
+  {"boom",           2, "GET",  "/boom/<n>"},
   {"not_found",      3, "GET",  "/no/such/page"},
 }
 
@@ -25,6 +26,8 @@ local wheel = {}      -- kind index repeated by weight: a random pick is weighte
 local requests = {}   -- kind index -> prebuilt request string (nil: built per call)
 local threads = {}
 local counter = 0
+local attempts = 0    -- per thread: /boom requests made, numbered so each is logged by its path
+local run = 0         -- this run's number (script argument)
 counts = {}           -- per thread: "kind status" -> count (flat: thread:get copies it in done())
 
 local BOUNDARY = "----kolba-soak-boundary"
@@ -52,6 +55,7 @@ end
 
 init = function(args)
   local cookie = args[1]
+  run = tonumber(args[2] or "0") or 0
   math.randomseed(id * 7919)
   for i, k in ipairs(kinds) do
     for _ = 1, k[2] do table.insert(wheel, i) end
@@ -73,7 +77,6 @@ init = function(args)
   if cookie then session_headers["Cookie"] = cookie end
   requests[7] = build("session", "GET", "/session", session_headers, nil)
   requests[8] = build("page", "GET", "/page", {}, nil)
-  requests[10] = build("boom", "GET", "/boom", {}, nil)
   requests[11] = build("not_found", "GET", "/no/such/page", {}, nil)
 end
 
@@ -81,6 +84,9 @@ request = function()
   local i = wheel[math.random(#wheel)]
   if i == 1 then
     return wrk.format("GET", "/items/" .. math.random(100), {["X-Soak-Kind"] = "items_get"})
+  elseif i == 10 then
+    attempts = attempts + 1
+    return wrk.format("GET", "/boom/" .. (run * 1e10 + id * 1e9 + attempts), {["X-Soak-Kind"] = "boom"})
   elseif i == 9 then
     local first = math.random(0, 60000)
     return wrk.format("GET", "/static/blob.bin", {
@@ -91,8 +97,26 @@ request = function()
   return requests[i]
 end
 
+-- What some kinds' answers must hold, beyond the status. An answer that fails is counted under
+-- "<kind>!body", a kind the driver does not expect, so the test reports it.
+local body_checks = {
+  -- the whole 100 KiB file arrived, with the text field beside it
+  upload = function(body)
+    return body:find('"size":102400', 1, true) and body:find('"note":"soak upload"', 1, true)
+  end,
+  -- exactly the 4 KiB asked for
+  range = function(body) return #body == 4096 end,
+  -- the cookie from the driver (one visit) was read: this is the second
+  session = function(body) return body:find('"visits":2', 1, true) end,
+  items_post = function(body) return body:find('"name":"written by wrk"', 1, true) end,
+}
+
 response = function(status, headers, body)
   local kind = headers["X-Soak-Kind"] or headers["x-soak-kind"] or "unlabelled"
+  local check = body_checks[kind]
+  if check and status < 300 and not check(body) then
+    kind = kind .. "!body"
+  end
   local key = kind .. " " .. status
   counts[key] = (counts[key] or 0) + 1
 end

@@ -7,6 +7,10 @@ deliberate route, no socket errors, no worker died, the deliberate exception was
 request and nothing else at ERROR, and each worker's resident memory grew by at most
 :data:`MAX_GROWTH_PERCENT` between warm-up and the end (5% of a ~28 MiB worker is ~1.4 MiB: a
 leak of a few hundred bytes a request passes it within the run's ~8,000 requests a worker).
+Memory is compared after each worker collected garbage and returned glibc's free heap memory
+(see ``soak_app/driver.py``): raw RSS also counts freed memory glibc keeps, which grows with
+the number of requests served, so it would measure the machine's speed rather than a leak. Raw
+figures are printed and recorded too.
 The figures are printed (``pytest -s``) and recorded as properties in the test report.
 """
 

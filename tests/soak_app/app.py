@@ -19,17 +19,27 @@ several connections, so the script names each request's kind in an ``X-Soak-Kind
 :func:`echo_kind`, plain WSGI middleware around ``app.wsgi_app``, echoes it on every answer,
 including 404s and the 500 (a framework hook would not run for every one of those).
 
+On ``SIGRTMIN`` a worker collects garbage, hands the C heap's free memory back to the system
+(glibc's ``malloc_trim``) and writes ``trimmed-<pid>-<n>`` into ``$KOLBA_SOAK_DIR``: the driver
+reads memory after that, so what it compares is memory the process holds, not free memory
+glibc keeps (see :func:`trim_memory`).
+
 The static folder is ``$KOLBA_SOAK_DIR`` (the driver writes ``blob.bin`` there), or a fresh
 temporary folder made here when the variable is unset, so the app also runs on its own.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import hashlib
 import os
+import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterable
+from types import FrameType
 from typing import Any
 
 from jinja2 import DictLoader
@@ -166,3 +176,29 @@ def echo_kind(wsgi_app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterabl
 
 
 app.wsgi_app = echo_kind(app.wsgi_app)  # type: ignore[method-assign]
+
+
+def trim_memory(signum: int, frame: FrameType | None) -> None:
+    """Free what can be freed, then write a marker file saying so.
+
+    glibc keeps memory that Python freed and reuses it later rather than returning it; after
+    many requests of varied sizes its heap can hold megabytes of free memory, which RSS counts
+    as if it were live. Trimming before each reading lets the soak test compare live memory.
+    """
+    gc.collect()
+    libc_name = ctypes.util.find_library("c")
+    if libc_name:
+        libc = ctypes.CDLL(libc_name)
+        if hasattr(libc, "malloc_trim"):
+            libc.malloc_trim(0)
+    global _trims
+    _trims += 1
+    folder = os.environ.get("KOLBA_SOAK_DIR")
+    if folder:
+        marker = os.path.join(folder, f"trimmed-{os.getpid()}-{_trims}")
+        with open(marker, "w"):
+            pass
+
+
+_trims = 0
+signal.signal(signal.SIGRTMIN, trim_memory)

@@ -8,7 +8,11 @@ caller's job (``tests/test_soak.py`` asserts, ``benchmarks/soak.py`` prints a ta
 
 Memory is ``VmRSS`` from ``/proc/<pid>/status`` (Linux only), read after warm-up rather than at
 start: the first requests import modules, compile templates and fill caches, which is growth
-that stops, not a leak.
+that stops, not a leak. It is read twice each time: as it is ("raw"), and after the worker
+collected garbage and gave glibc's free heap memory back (``SIGRTMIN``, see the app's
+``trim_memory``). Raw RSS also counts memory Python freed but glibc kept for reuse, which grows
+with the number and variety of requests served; the trimmed figure is the memory the worker
+really holds, so it is the one a leak shows in.
 """
 
 from __future__ import annotations
@@ -82,9 +86,13 @@ class SoakFigures:
     kinds: dict[str, dict[int, int]]
     workers_before: list[int]
     workers_after: list[int]
-    #: worker pid -> VmRSS in KiB, after warm-up and at the end of the measured run.
+    #: worker pid -> VmRSS in KiB after warm-up and at the end, after the worker trimmed its
+    #: memory (garbage collected, free C heap returned): what a leak shows in.
     rss_warm_kib: dict[int, int]
     rss_end_kib: dict[int, int]
+    #: The same, read just before the trim: includes free memory glibc keeps for reuse.
+    raw_rss_warm_kib: dict[int, int]
+    raw_rss_end_kib: dict[int, int]
     #: gunicorn's combined output (its own log and the app's logging), from start to stop.
     log: str = field(repr=False)
     #: The part of :attr:`log` written during the measured run (warm-up left out).
@@ -124,12 +132,12 @@ class SoakFigures:
         }
 
     def growth_percent(self) -> dict[int, float]:
-        """Each worker's RSS growth from warm-up to the end, in percent of the warm figure."""
-        return {
-            pid: 100.0 * (self.rss_end_kib[pid] - warm) / warm
-            for pid, warm in self.rss_warm_kib.items()
-            if pid in self.rss_end_kib
-        }
+        """Each worker's trimmed RSS growth from warm-up to the end, in percent."""
+        return _growth(self.rss_warm_kib, self.rss_end_kib)
+
+    def raw_growth_percent(self) -> dict[int, float]:
+        """Each worker's raw RSS growth (free heap memory included), in percent."""
+        return _growth(self.raw_rss_warm_kib, self.raw_rss_end_kib)
 
     def error_log_lines(self) -> list[str]:
         """Lines of the log at ERROR level that are not the deliberate route's exception."""
@@ -172,16 +180,19 @@ class SoakFigures:
         for kind in sorted(self.kinds):
             statuses = ", ".join(f"{s}: {n}" for s, n in sorted(self.kinds[kind].items()))
             rows.append((f"  {kind}", statuses))
-        growth = self.growth_percent()
-        for pid in sorted(self.rss_warm_kib):
-            rows.append(
-                (
-                    f"worker {pid} RSS",
-                    f"{self.rss_warm_kib[pid] / 1024:.1f} MiB after warm-up, "
-                    f"{self.rss_end_kib.get(pid, 0) / 1024:.1f} MiB at end "
-                    f"({growth.get(pid, float('nan')):+.2f}%)",
+        for label, warm, end, growth in (
+            ("RSS", self.rss_warm_kib, self.rss_end_kib, self.growth_percent()),
+            ("raw RSS", self.raw_rss_warm_kib, self.raw_rss_end_kib, self.raw_growth_percent()),
+        ):
+            for pid in sorted(warm):
+                rows.append(
+                    (
+                        f"worker {pid} {label}",
+                        f"{warm[pid] / 1024:.1f} MiB after warm-up, "
+                        f"{end.get(pid, 0) / 1024:.1f} MiB at end "
+                        f"({growth.get(pid, float('nan')):+.2f}%)",
+                    )
                 )
-            )
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
 
@@ -198,7 +209,16 @@ class SoakFigures:
             "soak_rss_warm_kib": json.dumps(self.rss_warm_kib),
             "soak_rss_end_kib": json.dumps(self.rss_end_kib),
             "soak_rss_growth_percent": json.dumps({p: round(g, 2) for p, g in growth.items()}),
+            "soak_raw_rss_warm_kib": json.dumps(self.raw_rss_warm_kib),
+            "soak_raw_rss_end_kib": json.dumps(self.raw_rss_end_kib),
+            "soak_raw_rss_growth_percent": json.dumps(
+                {p: round(g, 2) for p, g in self.raw_growth_percent().items()}
+            ),
         }
+
+
+def _growth(warm: dict[int, int], end: dict[int, int]) -> dict[int, float]:
+    return {pid: 100.0 * (end[pid] - kib) / kib for pid, kib in warm.items() if pid in end}
 
 
 # -- processes ------------------------------------------------------------------------------
@@ -234,6 +254,40 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def trimmed_rss_kib(pids: list[int], folder: str, trim: int) -> dict[int, int]:
+    """Have each worker trim its memory (its ``trim``-th time) and read its RSS once it has.
+
+    The worker writes ``trimmed-<pid>-<trim>`` into ``folder`` when done; this polls for that
+    file with a deadline, so a worker that cannot trim fails the run instead of hanging it.
+    """
+    rss: dict[int, int] = {}
+    for pid in pids:
+        # A real-time signal kills a process that has no handler for it: wait until the worker
+        # has loaded the app (which installs the handler) before sending it.
+        deadline = time.monotonic() + START_TIMEOUT
+        while not _catches(pid, signal.SIGRTMIN):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"worker {pid} never installed its SIGRTMIN handler")
+            time.sleep(0.02)
+        os.kill(pid, signal.SIGRTMIN)
+        marker = pathlib.Path(folder, f"trimmed-{pid}-{trim}")
+        deadline = time.monotonic() + START_TIMEOUT
+        while not marker.exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"worker {pid} did not trim its memory")
+            time.sleep(0.02)
+        rss[pid] = rss_kib(pid)
+    return rss
+
+
+def _catches(pid: int, signum: int) -> bool:
+    """Whether ``pid`` has a handler for ``signum`` (the ``SigCgt`` mask of its status)."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    return False
 
 
 def _get(port: int, path: str) -> http.client.HTTPResponse:
@@ -372,13 +426,16 @@ def run_soak(
             cookie = (response.getheader("Set-Cookie") or "").partition(";")[0]
             run_wrk(port, warmup, threads, connections, cookie, run=1)
             before = children(master)
-            rss_warm = {pid: rss_kib(pid) for pid in before}
+            raw_warm = {pid: rss_kib(pid) for pid in before}
+            rss_warm = trimmed_rss_kib(before, tmp, 1)
             # The measured run's log starts here (give or take the requests in flight when
             # the warm-up's wrk stopped: see SoakFigures.boom_logged).
             offset = log_path.stat().st_size
             result = run_wrk(port, seconds, threads, connections, cookie, run=2)
             after = children(master)
-            rss_end = {pid: rss_kib(pid) for pid in after}
+            raw_end = {pid: rss_kib(pid) for pid in after}
+            # A replacement worker (one died: the test fails on that) is not measured.
+            rss_end = trimmed_rss_kib([pid for pid in after if pid in before], tmp, 2)
         raw = log_path.read_bytes()
     kinds_raw = result["kinds"]
     errors = result["errors"]
@@ -397,6 +454,8 @@ def run_soak(
         workers_after=after,
         rss_warm_kib=rss_warm,
         rss_end_kib=rss_end,
+        raw_rss_warm_kib=raw_warm,
+        raw_rss_end_kib=raw_end,
         log=raw.decode(errors="replace"),
         measured_log=raw[offset:].decode(errors="replace"),
     )

@@ -12,7 +12,8 @@ Cases covered (each answered with a short 4xx or parsed safely, in bounded memor
 - a ``Content-Type`` with tens of thousands of parameters: parsed in linear time;
 - a body cut short, LF-only line breaks, a part without ``Content-Disposition``, CR/LF or NUL
   smuggled into a part header: 400;
-- a body over ``MAX_CONTENT_LENGTH``: 413 before anything is read.
+- a body over ``MAX_CONTENT_LENGTH``: 413 before anything is read;
+- uploads spilled to temporary files are closed whether parsing succeeds or fails midway.
 
 Bodies are sized so a quadratic or backtracking parser would take minutes; no time is
 asserted. Memory is measured with :mod:`tracemalloc` around the request only.
@@ -21,6 +22,7 @@ asserted. Memory is measured with :mod:`tracemalloc` around the request only.
 from __future__ import annotations
 
 import io
+import os
 import sys
 import tracemalloc
 import typing as t
@@ -296,3 +298,20 @@ def test_invalid_utf8_in_names_and_values(app: Kolba) -> None:
     rv = app.test_client().post("/echo", data=body, content_type=MULTIPART)
     assert rv.status_code == 200
     assert rv.json == {"form": [["a\ufffd", "\ufffd("]], "files": [["f", "\ufffd.txt"]]}
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd (Linux)")
+@pytest.mark.parametrize("cut", [False, True], ids=["complete", "truncated"])
+def test_spilled_uploads_are_closed(app: Kolba, cut: bool) -> None:
+    # Ten files past the 500 KiB spool size each get a temporary file on disk; a body cut
+    # after them must not leave ten open descriptors behind (per request, per attacker).
+    body = b"".join(_part(f"f{i}", b"x" * (600 * 1024), f"{i}.bin") for i in range(10))
+    body = body[:-10] if cut else body + END
+    before = _open_fds()
+    rv = _post(app, body)
+    assert rv.status == (400 if cut else 200)
+    assert _open_fds() == before

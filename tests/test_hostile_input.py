@@ -255,11 +255,6 @@ def test_invalid_content_length(app: Kolba, value: str) -> None:
     _assert_clean_error(rv, 400, b"Invalid Content-Length header.")
 
 
-@pytest.mark.xfail(
-    reason="BUG: a Content-Length over 4300 digits makes int() raise ValueError, a 500 "
-    "(http/request.py Request.content_length); fix: treat more than 19 digits as too large",
-    strict=True,
-)
 def test_huge_content_length(app: Kolba) -> None:
     rv = _wsgi(app, "/data", method="POST", body=b"abc", content_length="9" * 5000)
     _assert_clean_error(rv, 413)
@@ -297,11 +292,6 @@ def test_overlong_utf8_in_path(app: Kolba) -> None:
     assert _json(rv)["name"] == "\ufffd\ufffd.."
 
 
-@pytest.mark.xfail(
-    reason="BUG: a PATH_INFO that is not latin-1 (a non-PEP-3333 server) raises "
-    "UnicodeEncodeError out of WSGIScope (wsgi.py _decode)",
-    strict=True,
-)
 def test_non_latin1_path_info(app: Kolba) -> None:
     rv = _wsgi(app, "/name/\udcff")
     assert rv.status in (200, 400)
@@ -365,12 +355,6 @@ def test_invalid_json(app: Kolba, body: bytes) -> None:
 
 
 # CPython issue: json.loads raises RecursionError (not ValueError) on deep nesting.
-@pytest.mark.xfail(
-    reason="BUG: deeply nested JSON raises RecursionError, a 500: Request.get_json catches only "
-    "ValueError (http/request.py); fix: catch RecursionError too and call "
-    "on_json_loading_failed with a ValueError('nested too deeply')",
-    strict=True,
-)
 @pytest.mark.parametrize("opener", [b"[", b'{"a":'])
 def test_deeply_nested_json(app: Kolba, opener: bytes) -> None:
     app.testing = False

@@ -354,12 +354,6 @@ def test_max_query_fields_on_the_request_class() -> None:
     assert client.get("/few?a=1&b=2&c=3").status_code == 200
 
 
-@pytest.mark.xfail(
-    reason="MISSING: no MAX_QUERY_FIELDS config key; the limit is only Request.max_query_fields "
-    '(fix: max_query_fields = _ConfigLimit("MAX_QUERY_FIELDS", 10_000) in wrappers.py and the '
-    "default in config.py)",
-    strict=True,
-)
 def test_max_query_fields_through_config() -> None:
     app = _query_app()
     app.config["MAX_QUERY_FIELDS"] = 3

@@ -334,6 +334,8 @@ DEFAULT_CONFIG: Mapping[str, t.Any] = ImmutableDict(
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 500_000,
         "MAX_FORM_PARTS": 1_000,
+        # Kolba: at most this many query-string fields (400 beyond); None lifts it.
+        "MAX_QUERY_FIELDS": 10_000,
         "SEND_FILE_MAX_AGE_DEFAULT": None,
         "TRAP_BAD_REQUEST_ERRORS": None,
         "TRAP_HTTP_EXCEPTIONS": False,

@@ -62,6 +62,8 @@ class Request(_http_request.Request):
     max_content_length = _ConfigLimit("MAX_CONTENT_LENGTH", None)
     max_form_memory_size = _ConfigLimit("MAX_FORM_MEMORY_SIZE", 500_000)
     max_form_parts = _ConfigLimit("MAX_FORM_PARTS", 1_000)
+    #: Kolba: the most fields a query string may have (400 beyond); Flask has no such limit.
+    max_query_fields = _ConfigLimit("MAX_QUERY_FIELDS", 10_000)
 
     @property
     def endpoint(self) -> str | None:

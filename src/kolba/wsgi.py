@@ -24,7 +24,13 @@ def _decode(value: str) -> str:
     # PEP 3333 carries bytes in latin-1 strings; paths are UTF-8 on the wire.
     if value.isascii():
         return value
-    return value.encode("latin-1").decode("utf-8", "replace")
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:
+        # Not PEP 3333: a server that passed decoded text. Keep it as text, with anything
+        # UTF-8 cannot carry (lone surrogates) replaced.
+        return value.encode("utf-8", "replace").decode("utf-8")
+    return raw.decode("utf-8", "replace")
 
 
 class WSGIScope(Scope):

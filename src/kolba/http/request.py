@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json as _json
 import re
+import sys
 import typing as t
 from urllib.parse import quote
 
@@ -265,7 +266,12 @@ class Request:
         value = value.strip()
         if not value.isdigit() or not value.isascii():
             return None
-        return int(value)
+        digits = value.lstrip("0")
+        if len(digits) > 18:
+            # No body is that long, and int() refuses more than 4,300 digits (CVE-2020-10735):
+            # an absurd length is "too large", which the body limit then refuses with a 413.
+            return sys.maxsize
+        return int(digits or "0")
 
     @property
     def content_encoding(self) -> str | None:
@@ -515,7 +521,11 @@ class Request:
             return None
         data = self.get_data(cache=cache)
         try:
-            rv = self._load_json(data)
+            try:
+                rv = self._load_json(data)
+            except RecursionError:
+                # json.loads recurses once per nesting level: deep nesting is bad input.
+                raise ValueError("JSON nested too deeply") from None
         except ValueError as e:
             if silent:
                 if cache:

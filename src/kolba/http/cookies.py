@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .dates import http_date
-from .headers import find_closing_quote
+from .header_values import find_closing_quote
 
 __all__ = ["dump_cookie", "parse_cookie"]
 

@@ -132,17 +132,20 @@ def _parse_urlencoded(
 
         chunks.append(chunk)
 
-    return t.cast(
-        ImmutableMultiDict[str, str],
-        url_decode(
-            b"".join(chunks),
-            max_fields=max_parts,
-            cls=ImmutableMultiDict,
-            on_too_many=RequestEntityTooLarge,
-            # Werkzeug keeps invalid UTF-8 percent-encoded in form values; so do we.
-            errors="kolba.url_quote",
-        ),
+        # PERF: the stream is limited to the declared length; once that much has arrived,
+        # another read could only return b"".
+        if content_length is not None and size >= content_length:
+            break
+
+    form: ImmutableMultiDict[str, str] = url_decode(  # type: ignore[assignment]
+        chunks[0] if len(chunks) == 1 else b"".join(chunks),
+        max_fields=max_parts,
+        cls=ImmutableMultiDict,
+        on_too_many=RequestEntityTooLarge,
+        # Werkzeug keeps invalid UTF-8 percent-encoded in form values; so do we.
+        errors="kolba.url_quote",
     )
+    return form
 
 
 class _MultipartCollector:

@@ -87,7 +87,15 @@ class MultiDict(dict[K, V]):
             super().__init__()
             return
         tmp: dict[t.Any, list[t.Any]] = {}
-        if isinstance(mapping, MultiDict):
+        if type(mapping) is list:
+            # PERF: the parsers (query string, form, cookies) pass a list of pairs; testing
+            # that first skips two ``isinstance(x, Mapping)`` ABC checks per parse.
+            for key, value in mapping:
+                if key in tmp:
+                    tmp[key].append(value)
+                else:
+                    tmp[key] = [value]
+        elif isinstance(mapping, MultiDict):
             for key, values in _dict_items(mapping):
                 tmp[key] = list(values)
         elif isinstance(mapping, Mapping) and callable(getattr(mapping, "getlist", None)):
@@ -164,10 +172,11 @@ class MultiDict(dict[K, V]):
         :param type: converts the value; a :exc:`ValueError` or :exc:`TypeError` from
             it means the client sent junk, so ``default`` is returned instead.
         """
-        try:
-            value = self[key]
-        except KeyError:
+        # PERF: read the storage directly; ``self[key]`` is a Python-level call and a try.
+        values: list[V] | None = _dict_get(self, key)
+        if not values:
             return default
+        value = values[0]
         if type is None:
             return value
         try:

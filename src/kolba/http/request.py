@@ -13,6 +13,7 @@ import sys
 import typing as t
 from urllib.parse import quote
 
+from .cookies import parse_cookie
 from .datastructures import (
     CombinedMultiDict,
     FileStorage,
@@ -21,7 +22,10 @@ from .datastructures import (
     MultiDict,
 )
 from .exceptions import BadRequest, RequestEntityTooLarge, SecurityError, UnsupportedMediaType
+from .header_values import parse_options_header
 from .scope import Scope
+from .streams import LimitedStream
+from .urls import url_decode
 from .utils import cached_property
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -40,6 +44,21 @@ if t.TYPE_CHECKING:  # pragma: no cover
 _host_re = re.compile(r"(?:[a-z0-9._-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::[0-9]+)?", re.I)
 _url_path_safe = "!$&'()*+,/:;=@%"
 _url_query_safe = "!$&'()*+,/:;=?@%"
+
+
+_FORM_MIMETYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+# PERF: set on first form parse. Importing .forms loads python-multipart, which many apps never
+# need; an import statement inside the method would instead cost every form request.
+_parse_form_data: t.Any = None
+
+
+def _load_form_parser() -> t.Any:
+    global _parse_form_data
+    from .forms import parse_form_data
+
+    _parse_form_data = parse_form_data
+    return parse_form_data
 
 
 def _too_many_query_fields() -> BadRequest:
@@ -229,12 +248,10 @@ class Request:
 
     @cached_property
     def cookies(self) -> ImmutableMultiDict[str, str]:
-        from .cookies import parse_cookie
-
-        return t.cast(
-            "ImmutableMultiDict[str, str]",
-            parse_cookie(self.scope.header("cookie"), cls=self.dict_storage_class),
+        cookies: ImmutableMultiDict[str, str] = parse_cookie(
+            self.scope.header("cookie"), cls=self.dict_storage_class
         )
+        return cookies
 
     @property
     def content_type(self) -> str | None:
@@ -242,8 +259,6 @@ class Request:
 
     @cached_property
     def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
-        from .headers import parse_options_header
-
         return parse_options_header(self.scope.header("content-type") or "")
 
     @property
@@ -257,21 +272,27 @@ class Request:
     @cached_property
     def content_length(self) -> int | None:
         """The declared body length; None when absent, chunked, or not a valid number."""
-        te = self.scope.header("transfer-encoding")
-        if te is not None and "chunked" in te.lower():
-            return None
-        value = self.scope.header("content-length")
+        scope = self.scope
+        value = scope.header("content-length")
         if value is None:
             return None
-        value = value.strip()
-        if not value.isdigit() or not value.isascii():
+        te = scope.header("transfer-encoding")
+        if te is not None and "chunked" in te.lower():
             return None
-        digits = value.lstrip("0")
-        if len(digits) > 18:
-            # No body is that long, and int() refuses more than 4,300 digits (CVE-2020-10735):
-            # an absurd length is "too large", which the body limit then refuses with a 413.
-            return sys.maxsize
-        return int(digits or "0")
+        # PERF: the common case is plain ASCII digits with nothing to strip.
+        if not value.isdigit() or not value.isascii():
+            value = value.strip()
+            if not value.isdigit() or not value.isascii():
+                return None
+        if len(value) > 18:
+            digits = value.lstrip("0")
+            if len(digits) > 18:
+                # No body is that long, and int() refuses more than 4,300 digits
+                # (CVE-2020-10735): an absurd length is "too large", which the body limit
+                # then refuses with a 413.
+                return sys.maxsize
+            value = digits or "0"
+        return int(value)
 
     @property
     def content_encoding(self) -> str | None:
@@ -378,8 +399,6 @@ class Request:
         qs = self.scope.query_string
         if not qs:
             return self.parameter_storage_class()
-        from .urls import url_decode
-
         return url_decode(  # type: ignore[return-value]
             qs,
             max_fields=self.max_query_fields,
@@ -407,41 +426,36 @@ class Request:
     input_stream = stream
 
     def _make_stream(self) -> t.IO[bytes]:
-        from .streams import LimitedStream
-
         scope = self.scope
         length = self.content_length
         limit = self.max_content_length
-        raw_length = scope.header("content-length")
-        if (
-            length is None
-            and raw_length is not None
-            and "chunked" not in (scope.header("transfer-encoding") or "").lower()
-        ):
-            raise BadRequest("Invalid Content-Length header.")
         if length is not None:
             if limit is not None and length > limit:
                 raise RequestEntityTooLarge()
             if length == 0:
                 return io.BytesIO()
-            return t.cast(t.IO[bytes], LimitedStream(scope.body(), length))
+            return LimitedStream(scope.body(), length)  # type: ignore[return-value]
+        if (
+            scope.header("content-length") is not None
+            and "chunked" not in (scope.header("transfer-encoding") or "").lower()
+        ):
+            raise BadRequest("Invalid Content-Length header.")
         if scope.input_terminated:
             if limit is not None:
-                return t.cast(t.IO[bytes], LimitedStream(scope.body(), limit, is_max=True))
+                return LimitedStream(scope.body(), limit, is_max=True)  # type: ignore[return-value]
             return scope.body()
         return io.BytesIO()
 
     @property
     def want_form_data_parsed(self) -> bool:
-        return self.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded")
+        return self.mimetype in _FORM_MIMETYPES
 
     def _load_form_data(self) -> None:
         if "form" in self.__dict__:
             return
         if self.want_form_data_parsed:
-            from .forms import parse_form_data
-
             mimetype, options = self._parsed_content_type
+            parse_form_data = _parse_form_data or _load_form_parser()
             form, files = parse_form_data(
                 self.stream,
                 mimetype.lower(),
@@ -459,12 +473,14 @@ class Request:
     @cached_property
     def form(self) -> ImmutableMultiDict[str, str]:
         self._load_form_data()
-        return t.cast(ImmutableMultiDict[str, str], self.__dict__["form"])
+        form: ImmutableMultiDict[str, str] = self.__dict__["form"]
+        return form
 
     @cached_property
     def files(self) -> ImmutableMultiDict[str, FileStorage]:
         self._load_form_data()
-        return t.cast(ImmutableMultiDict[str, FileStorage], self.__dict__["files"])
+        files: ImmutableMultiDict[str, FileStorage] = self.__dict__["files"]
+        return files
 
     @cached_property
     def values(self) -> CombinedMultiDict[str, str]:
@@ -490,7 +506,8 @@ class Request:
 
     @property
     def data(self) -> bytes:
-        return t.cast(bytes, self.get_data(parse_form_data=True))
+        data: bytes = self.get_data(parse_form_data=True)
+        return data
 
     # -- JSON ------------------------------------------------------------------------------------
 

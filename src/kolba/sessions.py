@@ -183,6 +183,41 @@ def _lazy_sha1(string: bytes = b"") -> t.Any:
     return hashlib.sha1(string)
 
 
+class _Itsdangerous:
+    """itsdangerous, imported on the first signed session (apps without one never load it).
+
+    PERF: an ``import`` statement in ``open_session`` costs every request; this is one
+    attribute read once loaded.
+    """
+
+    BadSignature: type[Exception]
+    serializer_class: t.Any
+
+    def __getattr__(self, name: str) -> t.Any:
+        from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+        from .signing import CachingTimestampSigner
+
+        class _Serializer(URLSafeTimedSerializer):
+            """Reuses its signer: itsdangerous builds one per ``dumps`` and ``loads`` call,
+            though it holds nothing but the settings."""
+
+            def make_signer(self, salt: str | bytes | None = None) -> t.Any:
+                signers: dict[t.Any, t.Any] = self.__dict__.setdefault("_signers", {})
+                signer = signers.get(salt)
+                if signer is None:
+                    signer = signers[salt] = super().make_signer(salt)
+                return signer
+
+        self.BadSignature = BadSignature
+        self.serializer_class = _Serializer
+        self.signer_class = CachingTimestampSigner
+        return self.__dict__[name]
+
+
+_itsdangerous = _Itsdangerous()
+
+
 class SecureCookieSessionInterface(SessionInterface):
     """The session stored in a cookie signed with itsdangerous (readable, not secret, by the
     client; tampering is detected). The format is Flask's, so cookies carry over."""
@@ -194,32 +229,40 @@ class SecureCookieSessionInterface(SessionInterface):
     session_class = SecureCookieSession
 
     def get_signing_serializer(self, app: Kolba) -> URLSafeTimedSerializer | None:
-        if not app.secret_key:
+        secret_key = app.secret_key
+        if not secret_key:
             return None
-        keys: list[str | bytes] = []
         fallbacks = app.config["SECRET_KEY_FALLBACKS"]
-        if fallbacks:
-            keys.extend(fallbacks)
-        keys.append(app.secret_key)
+        digest_method = self.digest_method
         # PERF: one serializer per set of keys and settings, not one per request.
-        cache_key = (tuple(keys), self.salt, self.serializer, self.key_derivation)
+        cache_key = (
+            secret_key,
+            tuple(fallbacks) if fallbacks else (),
+            self.salt,
+            self.serializer,
+            self.key_derivation,
+            digest_method,
+        )
         cache: dict[t.Any, URLSafeTimedSerializer] = self.__dict__.setdefault("_serializers", {})
         serializer = cache.get(cache_key)
         if serializer is None:
             if len(cache) > 16:
                 cache.clear()
-            from itsdangerous import URLSafeTimedSerializer
+            keys: list[str | bytes] = [*fallbacks, secret_key] if fallbacks else [secret_key]
+            if digest_method is _lazy_sha1:
+                # PERF: the same SHA-1, but hmac only takes its C fast path for hashlib's own
+                # constructor; a Python wrapper sends every HMAC through the pure-Python one.
+                import hashlib
 
-            from .signing import CachingTimestampSigner
-
-            serializer = cache[cache_key] = URLSafeTimedSerializer(
-                keys,  # type: ignore[arg-type]
+                digest_method = hashlib.sha1
+            serializer = cache[cache_key] = _itsdangerous.serializer_class(
+                keys,
                 salt=self.salt,
                 serializer=self.serializer,
-                signer=CachingTimestampSigner,
+                signer=_itsdangerous.signer_class,
                 signer_kwargs={
                     "key_derivation": self.key_derivation,
-                    "digest_method": self.digest_method,
+                    "digest_method": digest_method,
                 },
             )
         return serializer
@@ -232,11 +275,9 @@ class SecureCookieSessionInterface(SessionInterface):
         if not val:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        from itsdangerous import BadSignature
-
         try:
             data = s.loads(val, max_age=max_age)
-        except (BadSignature, ValueError, TypeError, KeyError):
+        except (_itsdangerous.BadSignature, ValueError, TypeError, KeyError):
             # A tampered, expired or malformed cookie is an empty session, never an error.
             return self.session_class()
         if not isinstance(data, dict):
@@ -283,4 +324,5 @@ class SecureCookieSessionInterface(SessionInterface):
             partitioned=partitioned,
             samesite=samesite,
         )
-        response.vary.add("Cookie")
+        if not session.accessed:  # PERF: else added above; parsing Vary again changes nothing
+            response.vary.add("Cookie")

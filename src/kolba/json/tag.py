@@ -14,7 +14,11 @@ from uuid import UUID
 
 from markupsafe import Markup
 
+from ..globals import _cv_ctx
 from ..http.dates import http_date, parse_date
+
+# Values no default tag wraps: a session of these needs no tag checks at all.
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 class JSONTag:
@@ -158,7 +162,7 @@ class TagDateTime(JSONTag):
 class TaggedJSONSerializer:
     """Serialize with tags; ``register`` adds a tag (``index=0`` to take precedence)."""
 
-    __slots__ = ("tags", "order")
+    __slots__ = ("tags", "order", "_plain_fast")
 
     default_tags = [
         TagDict,
@@ -176,6 +180,12 @@ class TaggedJSONSerializer:
         self.order: list[JSONTag] = []
         for cls in self.default_tags:
             self.register(cls)
+        self._plain_fast = self._only_default_tags()
+
+    def _only_default_tags(self) -> bool:
+        """Whether the default tags are the only ones, so strings, numbers, booleans and None
+        can skip them (a registered tag might claim such a value)."""
+        return all(type(tag) in TaggedJSONSerializer.default_tags for tag in self.order)
 
     def register(
         self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
@@ -190,8 +200,17 @@ class TaggedJSONSerializer:
             self.order.append(tag)
         else:
             self.order.insert(index, tag)
+        self._plain_fast = self._only_default_tags()
 
     def tag(self, value: t.Any) -> t.Any:
+        vtype = type(value)
+        if self._plain_fast:
+            # PERF: most session values are plain; the tags' checks (a getattr miss for
+            # ``__html__`` among them) would cost more than the rest of the encoding.
+            if vtype in _PLAIN_TYPES:
+                return value
+            if vtype is dict and (len(value) != 1 or next(iter(value)) not in self.tags):
+                return {k: self.tag(v) for k, v in value.items()}
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)
@@ -206,6 +225,8 @@ class TaggedJSONSerializer:
         return self.tags[key].to_python(value[key])
 
     def _untag_scan(self, value: t.Any) -> t.Any:
+        if type(value) in _PLAIN_TYPES:  # PERF: nothing to untag, the usual case
+            return value
         if isinstance(value, dict):
             value = {k: self._untag_scan(v) for k, v in value.items()}
             value = self.untag(value)
@@ -214,11 +235,28 @@ class TaggedJSONSerializer:
         return value
 
     def dumps(self, value: t.Any) -> str:
-        from . import dumps
-
-        return dumps(self.tag(value), separators=(",", ":"))
+        # PERF: the current app's provider straight from the context, as kolba.json.dumps
+        # would find it, without an import statement and a proxy per call.
+        ctx = _cv_ctx.get(None)
+        if ctx is not None:
+            rv: str = ctx.app.json.dumps(self.tag(value), separators=(",", ":"))
+            return rv
+        return _json_dumps(self.tag(value), separators=(",", ":"))
 
     def loads(self, value: str | bytes) -> t.Any:
-        from . import loads
+        ctx = _cv_ctx.get(None)
+        if ctx is not None:
+            return self._untag_scan(ctx.app.json.loads(value))
+        return self._untag_scan(_json_loads(value))
 
-        return self._untag_scan(loads(value))
+
+def _json_dumps(obj: t.Any, **kwargs: t.Any) -> str:
+    from . import dumps
+
+    return dumps(obj, **kwargs)
+
+
+def _json_loads(value: str | bytes) -> t.Any:
+    from . import loads
+
+    return loads(value)

@@ -446,7 +446,11 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
         # PERF: routing is done here rather than at push so that a routing error is raised
         # inside dispatch, where before_request hooks and error handlers still see it. A
         # context pushed by hand (``test_request_context``) was matched at push already.
-        if request.url_rule is None and request.routing_exception is None:
+        # PERF: a context made by wsgi_app is never matched yet; test the request's class
+        # defaults only for contexts pushed by hand.
+        if not ctx._match_on_push or (
+            request.url_rule is None and request.routing_exception is None
+        ):
             url_map = self.url_map
             try:
                 if (
@@ -670,7 +674,7 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
             headers=response.headers,
             direct_passthrough=response.direct_passthrough,
         )
-        new._on_close.extend(response._on_close)
+        new._on_close = [*response._on_close]
         return new
 
     # -- Errors (the rest is in kolba.apperrors) -------------------------------------------

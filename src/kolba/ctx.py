@@ -134,27 +134,52 @@ class RequestContext(AppContext):
         request: Request | None = None,
         session: SessionMixin | None = None,
     ) -> None:
-        # PERF: ``g`` is made when first used (it may be shared with an enclosing app context),
-        # and the attributes that start the same for every request are class defaults below.
+        # PERF: ``g`` is made when first used (it may be shared with an enclosing app context).
+        # Every attribute is a slot set here: on CPython 3.11 a slot read is specialised, while
+        # a class default read through the instance takes the generic attribute lookup.
         self.app = app
         if request is None:
             request = app.request_class(scope)  # type: ignore[arg-type]
         self.request = request
         self._session = session
-        self._cv_tokens = []
+        self._token = None
+        self._outer_tokens = None
+        self._g = None
+        self._owns_app_state = True
+        self._after_request_functions = ()
+        self._chains = None
+        self._match_on_push = False
+        self.flashes = None
 
+    __slots__ = (
+        "app",
+        "request",
+        "_session",
+        "_token",
+        "_outer_tokens",
+        "_g",
+        "_owns_app_state",
+        "_after_request_functions",
+        "_chains",
+        "_match_on_push",
+        "flashes",
+    )
+    #: The context variable token of the first push. PERF: no list for the usual single push.
+    _token: contextvars.Token[AppContext] | None
+    #: Tokens of further pushes of this same context, innermost last (rare).
+    _outer_tokens: list[contextvars.Token[AppContext]] | None
     #: ``g``, made on first use (most requests never touch it) or shared at push.
-    _g: _AppCtxGlobals | None = None
+    _g: _AppCtxGlobals | None
     #: False when ``g`` and the app context's teardown belong to an enclosing app context.
-    _owns_app_state = True
+    _owns_app_state: bool
     #: ``after_this_request`` functions; a list is made for the first one.
-    _after_request_functions: t.Sequence[t.Callable[[Response], Response]] = ()
+    _after_request_functions: t.Sequence[t.Callable[[Response], Response]]
     #: The hook chains for the matched rule's blueprints, set by dispatch.
-    _chains: t.Any = None
+    _chains: t.Any
     #: Match the URL at the first push (contexts made outside the WSGI hot path).
-    _match_on_push = False
+    _match_on_push: bool
     #: The flashed messages taken out of the session by get_flashed_messages.
-    flashes: list[tuple[str, str]] | None = None
+    flashes: list[tuple[str, str]] | None
 
     @property
     def g(self) -> _AppCtxGlobals:
@@ -190,26 +215,31 @@ class RequestContext(AppContext):
         return type(self)(self.app, None, request=self.request, session=self._session)
 
     def push(self) -> None:
+        if self._token is not None:
+            # Pushed again while already pushed: only the context variable changes.
+            if self._outer_tokens is None:
+                self._outer_tokens = []
+            self._outer_tokens.append(_cv_ctx.set(self))
+            return
         outer = _cv_ctx.get(None)
-        if not self._cv_tokens:
-            if outer is not None and outer.app is self.app and outer.request is None:
-                self._g = outer.g
-                self._owns_app_state = False
-            else:
-                self._owns_app_state = True
-        self._cv_tokens.append(_cv_ctx.set(self))
-        if self._match_on_push and len(self._cv_tokens) == 1:
-            request = t.cast("Request", self.request)
+        if outer is not None and outer.app is self.app and outer.request is None:
+            self._g = outer.g
+            self._owns_app_state = False
+        else:
+            self._owns_app_state = True
+        self._token = _cv_ctx.set(self)
+        if self._match_on_push:
+            request: t.Any = self.request
             if request.url_rule is None and request.routing_exception is None:
                 self.app.match_request(request)
-        if self._owns_app_state and len(self._cv_tokens) == 1:
+        if self._owns_app_state:
             signal = appcontext_pushed
             if signal.receivers:
                 signal.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:  # type: ignore[assignment]
         """Pop the context; the last pop runs teardowns and closes the request."""
-        last = len(self._cv_tokens) == 1
+        last = not self._outer_tokens
         app = self.app
         try:
             if last:
@@ -240,7 +270,13 @@ class RequestContext(AppContext):
                         app.do_teardown_appcontext(exc)
         finally:
             ctx = _cv_ctx.get(None)
-            _cv_ctx.reset(self._cv_tokens.pop())
+            if last:
+                token, self._token = self._token, None
+            else:
+                token = self._outer_tokens.pop()  # type: ignore[union-attr]
+            if token is None:
+                raise RuntimeError("The request context was popped more often than pushed.")
+            _cv_ctx.reset(token)
         if ctx is not self:
             raise AssertionError(f"Popped wrong request context. ({ctx!r} instead of {self!r})")
         if last and self._owns_app_state:

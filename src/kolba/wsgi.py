@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typing as t
 
-from .http.scope import Scope
+from .http.scope import UPPER_METHODS, Scope
 
 if t.TYPE_CHECKING:  # pragma: no cover
     pass
@@ -45,7 +45,9 @@ class WSGIScope(Scope):
     def __init__(self, environ: WSGIEnvironment) -> None:
         self.environ = environ
         self._env = environ
-        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        method: str = environ.get("REQUEST_METHOD", "GET")
+        # PERF: the usual methods are upper case already; skip the new string.
+        self.method = method if method in UPPER_METHODS else method.upper()
         path: str = environ.get("PATH_INFO", "")
         self.path = path if path.isascii() else _decode(path)
 

@@ -40,6 +40,8 @@ _entity_headers_304 = frozenset(
     }
 )
 _content_type_cache: dict[str, str] = {}
+#: The lengths of the header names prepare() looks at: location, content-length, content-location.
+_special_lengths = frozenset({8, 14, 16})
 # PERF: Headers._from_trusted without the classmethod call, for the commonest response.
 _new_headers = object.__new__
 
@@ -230,7 +232,9 @@ class Response:
     direct_passthrough: bool
     _status: str
     _status_code: int
-    _on_close: list[t.Callable[[], t.Any]]
+    #: ``call_on_close`` callbacks; PERF: an empty tuple until the first one (no list per
+    #: response).
+    _on_close: t.Sequence[t.Callable[[], t.Any]]
 
     __slots__ = (
         "headers",
@@ -265,7 +269,7 @@ class Response:
             self._status = "200 OK"
             self._status_code = 200
             self.direct_passthrough = False
-            self._on_close = []
+            self._on_close = ()
             if not self.automatically_set_content_length:
                 self.headers._list.pop()
             return
@@ -292,7 +296,7 @@ class Response:
         else:
             self._status, self._status_code = _clean_status(status)
         self.direct_passthrough = direct_passthrough
-        self._on_close = []
+        self._on_close = ()
         if response is None:
             self.response = []
         elif isinstance(response, (str, bytes, bytearray)):
@@ -398,7 +402,7 @@ class Response:
 
     def call_on_close(self, func: t.Callable[[], t.Any]) -> t.Callable[[], t.Any]:
         """Run ``func`` when the server closes the body. Usable as a decorator."""
-        self._on_close.append(func)
+        self._on_close = [*self._on_close, func]
         return func
 
     def close(self) -> None:
@@ -660,8 +664,14 @@ class Response:
         status = self._status_code
         pairs = self.headers._list
         has_length = False
-        # PERF: one pass over the (usually two or three) headers.
+        # PERF: one pass over the (usually two or three) headers, lower-casing only names as
+        # long as Location (8), Content-Length (14) or Content-Location (16).
         for key, value in pairs:
+            if key == "Content-Length":
+                has_length = True
+                continue
+            if len(key) not in _special_lengths:
+                continue
             lkey = key.lower()
             if lkey == "content-length":
                 has_length = True

@@ -10,6 +10,12 @@ from __future__ import annotations
 import io
 import typing as t
 
+#: Method names that are upper case already. PERF: adapters and the router test membership
+#: here instead of making a new string with ``str.upper()`` for every request.
+UPPER_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+
 
 class Scope:
     """What a server knows about a request, before any parsing.

@@ -14,6 +14,7 @@ from pprint import pformat
 from urllib.parse import quote, urljoin
 
 from kolba.http.exceptions import HTTPException, MethodNotAllowed, NotFound
+from kolba.http.scope import UPPER_METHODS as _UPPER_METHODS
 from kolba.routing.converters import DEFAULT_CONVERTERS, BaseConverter
 from kolba.routing.exceptions import BuildError, RequestRedirect, WebsocketMismatch
 from kolba.routing.matcher import Matcher, SlashRequired, State
@@ -23,6 +24,7 @@ __all__ = ["Map"]
 
 _PATH_SAFE = "!$&'()*+,/:;=@"
 _merge_re = re.compile("/{2,}")
+
 _simple_rule_re = re.compile(r"<([^>]+)>")
 
 
@@ -199,7 +201,8 @@ class Map:
             path = "/"
         elif path[0] != "/" or path[1:2] == "/":
             path = "/" + path.lstrip("/")
-        method = method.upper()
+        if method not in _UPPER_METHODS:
+            method = method.upper()
 
         # PERF: fully static URLs are one dict lookup; the trie is only walked when
         # that misses or no rule there takes the method.

@@ -23,7 +23,7 @@ from .apperrors import ErrorHandling, _current_request
 from .approuting import Routing
 from .apptemplates import TemplateSupport
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
-from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .ctx import AppContext, RequestContext, _AppCtxGlobals, _base_close
 from .globals import _cv_ctx
 from .helpers import get_debug_flag
 from .hooks import HookChains, rule_blueprints, split_blueprint_path
@@ -38,6 +38,12 @@ from .logging import create_logger
 from .routing import BuildError, Map, RequestRedirect, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    request_tearing_down,
+)
 from .wrappers import Request, Response
 from .wsgi import WSGIScope, run_wsgi_app
 
@@ -140,6 +146,10 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
         self._chains: dict[tuple[str, ...], HookChains] = {}
         # An app that overrides ensure_sync sees every view function, as in Flask.
         self._plain_ensure_sync = type(self).ensure_sync is Kolba.ensure_sync
+        # PERF: full_dispatch_request calls the view itself unless dispatch is overridden.
+        self._plain_dispatch = (
+            self._plain_ensure_sync and type(self).dispatch_request is Kolba.dispatch_request
+        )
         self.template_context_processors[None] = [_default_template_ctx_processor]
         # PERF: contexts skip the teardown methods when nothing is registered, unless a
         # subclass overrides them.
@@ -416,7 +426,12 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
         error: BaseException | None = None
         try:
             try:
-                ctx.push()
+                if _cv_ctx.get(None) is None and not appcontext_pushed.receivers:
+                    # PERF: RequestContext.push inlined for a fresh context with no context
+                    # around it and nobody listening: it only sets the context variable.
+                    ctx._token = _cv_ctx.set(ctx)
+                else:
+                    ctx.push()
                 response = self.full_dispatch_request(ctx)
             except Exception as e:
                 error = e
@@ -434,7 +449,29 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
                 preserve(ctx)
             if error is not None and self.should_ignore_error(error):
                 error = None
-            ctx.pop(error)
+            chains = ctx._chains
+            request: t.Any = ctx.request
+            if (
+                chains is None
+                or chains.teardown
+                or ctx._outer_tokens
+                or not self._plain_teardown
+                or self.teardown_appcontext_funcs
+                or "files" in request.__dict__
+                or type(request).close is not _base_close
+                or request_tearing_down.receivers
+                or appcontext_tearing_down.receivers
+                or appcontext_popped.receivers
+            ):
+                ctx.pop(error)
+            else:
+                # PERF: RequestContext.pop inlined for when it has nothing to run: no
+                # teardown function, no upload to close, nobody listening.
+                current = _cv_ctx.get(None)
+                _cv_ctx.reset(ctx._token)  # type: ignore[arg-type]
+                ctx._token = None
+                if current is not ctx:
+                    raise AssertionError(f"Popped wrong request context. ({current!r})")
 
     def full_dispatch_request(self, ctx: RequestContext | None = None) -> Response:
         """Match, run the before hooks and the view (or an error handler), then finalize."""
@@ -488,7 +525,13 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
                 if rv is not None:
                     break
             if rv is None:
-                rv = self.dispatch_request(ctx)
+                if self._plain_dispatch and rule is not None and request.method != "OPTIONS":
+                    # PERF: dispatch_request inlined for a matched rule (one call fewer).
+                    rv = self.view_functions[rule.endpoint](**request.view_args)  # type: ignore[arg-type]
+                    if type(rv) is types.CoroutineType:
+                        rv = _run_coroutine(rv)
+                else:
+                    rv = self.dispatch_request(ctx)
         except Exception as e:
             rv = self.handle_user_exception(e)
         if not self._plain_finalize or signals.request_finished.receivers:
@@ -501,6 +544,8 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
             response = self.response_class(rv)
         elif tp is dict:
             response = self.json.response(rv)
+        elif tp is self.response_class:
+            response = rv
         else:
             response = self.make_response(rv)
         if (

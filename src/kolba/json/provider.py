@@ -216,10 +216,12 @@ class DefaultJSONProvider(JSONProvider):
         :param args: One value, or several to send as a list.
         :param kwargs: Items to send as an object.
         """
-        if kwargs or len(args) != 1:
-            obj = self._prepare_response_obj(args, kwargs)
-        else:
+        if not kwargs and len(args) == 1:
             obj = args[0]
+        elif kwargs and not args:
+            obj = kwargs  # PERF: jsonify(a=1) without the _prepare_response_obj call
+        else:
+            obj = self._prepare_response_obj(args, kwargs)
         app = self._app
         compact = self.compact
         indent = compact is False or (compact is None and bool(app.debug))

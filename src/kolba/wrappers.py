@@ -42,7 +42,11 @@ class _ConfigLimit:
             return self
         value = obj.__dict__.get(self.slot, _unset)
         if value is _unset:
-            return _config_value(self.key, self.default)
+            # PERF: _config_value inlined; this runs for each limit of every form request.
+            ctx = _cv_ctx.get(None)
+            if ctx is None:
+                return self.default
+            return ctx.app.config.get(self.key, self.default)
         return value
 
     def __set__(self, obj: t.Any, value: int | None) -> None:

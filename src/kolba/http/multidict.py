@@ -32,6 +32,7 @@ _dict_pop: Callable[..., t.Any] = dict.pop
 _dict_popitem: Callable[[t.Any], t.Any] = dict.popitem
 _dict_items: Callable[[t.Any], t.Any] = dict.items
 _dict_values: Callable[[t.Any], t.Any] = dict.values
+_dict_update: Callable[[t.Any, t.Any], None] = dict.update
 
 
 def iter_multi_items(mapping: t.Any) -> Iterator[tuple[t.Any, t.Any]]:
@@ -83,8 +84,8 @@ class MultiDict(dict[K, V]):
             | None
         ) = None,
     ) -> None:
+        # PERF: dict.__new__ already made the (empty) storage, so no super().__init__ here.
         if mapping is None:
-            super().__init__()
             return
         tmp: dict[t.Any, list[t.Any]] = {}
         if type(mapping) is list:
@@ -122,7 +123,7 @@ class MultiDict(dict[K, V]):
                     tmp[key].append(value)
                 else:
                     tmp[key] = [value]
-        super().__init__(tmp)
+        _dict_update(self, tmp)
 
     def __reduce_ex__(self, protocol: t.SupportsIndex) -> t.Any:
         return type(self), (list(self.items(multi=True)),)

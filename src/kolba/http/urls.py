@@ -14,7 +14,7 @@ import typing as t
 from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import quote, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
-from .datastructures import MultiDict, iter_multi_items
+from .datastructures import ImmutableMultiDict, MultiDict, iter_multi_items
 from .exceptions import RequestEntityTooLarge
 
 __all__ = ["iri_to_uri", "uri_to_iri", "url_decode", "url_encode", "url_quote"]
@@ -33,6 +33,9 @@ def _quote_invalid_bytes(e: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error("kolba.url_quote", _quote_invalid_bytes)
+
+_dict_new: t.Callable[[t.Any], t.Any] = dict.__new__
+_dict_update: t.Callable[[t.Any, t.Any], None] = dict.update
 
 # One non-empty field of a query string or urlencoded body.
 _field_re = re.compile(r"[^&]+")
@@ -79,35 +82,50 @@ def url_decode(
             if fields > max_fields:
                 raise on_too_many()
 
-    pairs = s.split("&")
+    # Fields are split on "&" only; "%" or "+" anywhere means some part may need unquoting.
+    escaped = "%" in s or "+" in s
+
+    if cls is None or cls is ImmutableMultiDict or cls is MultiDict:
+        # PERF: for our own multidicts, group straight into their storage (a list of values
+        # per key) rather than build a list of pairs for __init__ to group again.
+        grouped: dict[str, list[str]] = {}
+
+        for pair in s.split("&"):
+            if pair:
+                key, _, value = pair.partition("=")
+
+                # PERF: most keys and values have nothing to unquote; testing each part is
+                # cheaper than calling unquote_plus (a regex per call) on all of them.
+                if escaped:
+                    if "%" in key or "+" in key:
+                        key = unquote_plus(key, "utf-8", errors)
+
+                    if "%" in value or "+" in value:
+                        value = unquote_plus(value, "utf-8", errors)
+
+                if key in grouped:
+                    grouped[key].append(value)
+                else:
+                    grouped[key] = [value]
+
+        md: MultiDict[str, str] = _dict_new(cls or MultiDict)
+        _dict_update(md, grouped)
+        return md
 
     items: list[tuple[str, str]] = []
-    append = items.append
 
-    # PERF: most query strings are short ASCII with nothing escaped; checking the
-    # whole string once lets those skip unquote_plus (a regex per call) entirely.
-    if "%" not in s and "+" not in s:
-        for pair in pairs:
-            if pair:
-                key, _, value = pair.partition("=")
-                append((key, value))
-    else:
-        # PERF: even then, most keys and values have nothing to unquote; testing
-        # each part is cheaper than calling unquote_plus on all of them.
-        for pair in pairs:
-            if pair:
-                key, _, value = pair.partition("=")
+    for pair in s.split("&"):
+        if pair:
+            key, _, value = pair.partition("=")
 
+            if escaped:
                 if "%" in key or "+" in key:
                     key = unquote_plus(key, "utf-8", errors)
 
                 if "%" in value or "+" in value:
                     value = unquote_plus(value, "utf-8", errors)
 
-                append((key, value))
-
-    if cls is None:
-        return MultiDict(items)
+            items.append((key, value))
 
     return cls(items)
 

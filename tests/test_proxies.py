@@ -196,3 +196,34 @@ def test_proxy_is_weakly_referenceable(proxy: t.Any) -> None:
     import weakref
 
     assert weakref.ref(proxy)() is proxy
+
+
+def test_isinstance_sees_the_target_as_flasks_proxies_do(app: Kolba) -> None:
+    flask_app = flask.Flask(__name__)
+    with flask_app.test_request_context("/"):
+        assert isinstance(flask.request, flask.Request)
+        assert isinstance(flask.current_app, flask.Flask)
+    with app.test_request_context("/"):
+        assert isinstance(kolba.request, kolba.Request)
+        assert isinstance(kolba.current_app, Kolba)
+        assert kolba.request.__class__ is app.request_class
+        # The proxy is still a proxy to type() and to the proxy's own names.
+        assert type(kolba.request) is LocalProxy  # type: ignore[comparison-overlap]
+        assert kolba.request._get_current_object().__class__ is app.request_class
+
+
+def test_isinstance_outside_a_context_is_false_not_an_error() -> None:
+    assert not isinstance(flask.request, flask.Request)
+    assert not isinstance(kolba.request, kolba.Request)
+    assert isinstance(kolba.request, LocalProxy)
+    assert kolba.request.__class__ is LocalProxy
+    with pytest.raises(RuntimeError, match="outside of request context"):
+        kolba.request.args  # noqa: B018
+
+
+def test_attribute_errors_of_the_target_pass_through(box: _Box, proxy: t.Any) -> None:
+    box.value = _Box()
+    with pytest.raises(AttributeError):
+        proxy.no_such_attribute  # noqa: B018
+    assert getattr(proxy, "no_such_attribute", "fallback") == "fallback"
+    assert hasattr(proxy, "get")

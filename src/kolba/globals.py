@@ -78,8 +78,21 @@ class LocalProxy:
     def _get_current_object(self) -> t.Any:
         return self._kolba_get()
 
-    def __getattr__(self, name: str) -> t.Any:
-        return getattr(self._kolba_get(), name)
+    def __getattribute__(self, name: str) -> t.Any:
+        # PERF: ``__getattribute__`` rather than ``__getattr__``: on CPython 3.11 the normal
+        # lookup that ``__getattr__`` waits behind builds and discards an AttributeError for
+        # every ``request.args``-style access. As with Werkzeug's proxy, ``__class__`` and
+        # ``__doc__`` come from the target, so ``isinstance(request, Request)`` holds (and,
+        # with no context, ``isinstance`` sees the proxy's own class instead of raising).
+        if name in _proxy_own_names:
+            return object.__getattribute__(self, name)
+        try:
+            obj = _proxy_getter(self)()
+        except RuntimeError:
+            if name == "__class__":
+                return type(self)
+            raise
+        return getattr(obj, name)
 
     def __setattr__(self, name: str, value: t.Any) -> None:
         setattr(self._kolba_get(), name, value)
@@ -139,6 +152,11 @@ class LocalProxy:
     def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
         return self._kolba_get()(*args, **kwargs)
 
+
+#: Attributes that belong to the proxy itself rather than to its target.
+_proxy_own_names = frozenset({"_kolba_get", "_get_current_object", "__weakref__", "__slots__"})
+#: Reads the getter out of its slot without going through ``__getattribute__``.
+_proxy_getter = LocalProxy._kolba_get.__get__  # type: ignore[attr-defined]
 
 current_app: Kolba = LocalProxy(_get_app)  # type: ignore[assignment]
 g: _AppCtxGlobals = LocalProxy(_get_g)  # type: ignore[assignment]

@@ -4,7 +4,7 @@ One command, from anywhere::
 
     python benchmarks/run.py              # full runs, a few minutes
     python benchmarks/run.py --quick      # short runs: a smoke check, not figures to quote
-    python benchmarks/run.py --only inprocess
+    python benchmarks/run.py --only inprocess     # or http, startup, instructions
 
 It creates ``benchmarks/.venv`` on first use and installs Kolba from this checkout with the
 peers (``pip install -e '.[bench]'``, plus gunicorn for the HTTP benchmark), again only when
@@ -82,6 +82,15 @@ BENCHMARKS = {
         ),
         Benchmark("http", "Over HTTP (gunicorn + wrk)", "bench_http.py", (), None, 1800),
         Benchmark("startup", "Start-up and size", "bench_startup.py", (), None, 1200),
+        Benchmark(
+            "instructions",
+            "Instructions per request (callgrind)",
+            "bench_instructions.py",
+            ("--markdown",),
+            ("--markdown", "--quick"),
+            # About 10 minutes on two shared cores; valgrind's pace varies with the load.
+            2400,
+        ),
     )
 }
 

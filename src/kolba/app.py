@@ -457,7 +457,9 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
                 or ctx._outer_tokens
                 or not self._plain_teardown
                 or self.teardown_appcontext_funcs
-                or "files" in request.__dict__
+                # Uploads exist only once the body stream was made; testing that first keeps
+                # a plain request from making its __dict__.
+                or (request._stream is not None and "files" in request.__dict__)
                 or type(request).close is not _base_close
                 or request_tearing_down.receivers
                 or appcontext_tearing_down.receivers
@@ -552,9 +554,11 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
             chains.after
             or ctx._after_request_functions
             or ctx._session is not None
-            or self.config["SECRET_KEY"]
             or type(self.session_interface) is not SecureCookieSessionInterface
+            or (self.config["SECRET_KEY"] and request.scope.header("cookie") is not None)
         ):
+            # PERF: with the default session interface, a request that sent no cookie at all
+            # has no session to refresh, even with a secret key.
             response = self.process_response(response, ctx)
         return response
 

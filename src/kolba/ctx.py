@@ -260,7 +260,8 @@ class RequestContext(AppContext):
                     request: t.Any = self.request
                     # PERF: closing only matters when files were uploaded (or a subclass
                     # closes more); skip the call otherwise.
-                    if "files" in request.__dict__ or type(request).close is not _base_close:
+                    uploads = request._stream is not None and "files" in request.__dict__
+                    if uploads or type(request).close is not _base_close:
                         request.close()
                     if self._owns_app_state and (
                         app.teardown_appcontext_funcs

@@ -56,12 +56,11 @@ class _ConfigLimit:
 class Request(_http_request.Request):
     """The request object of a Kolba app (``kolba.request``)."""
 
-    #: The rule that matched; None before matching or when routing failed.
-    url_rule: Rule | None = None
-    #: The converted URL values passed to the view.
-    view_args: dict[str, t.Any] | None = None
+    #: The rule that matched; None before matching or when routing failed (a slot of the
+    #: HTTP layer's request, typed here).
+    url_rule: Rule | None
     #: The routing error (404, 405, redirect) raised when the view would be dispatched.
-    routing_exception: HTTPException | None = None
+    routing_exception: HTTPException | None
 
     max_content_length = _ConfigLimit("MAX_CONTENT_LENGTH", None)
     max_form_memory_size = _ConfigLimit("MAX_FORM_MEMORY_SIZE", 500_000)

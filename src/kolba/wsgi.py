@@ -18,6 +18,29 @@ StartResponse = t.Callable[..., t.Callable[[bytes], object]]
 WSGIApplication = t.Callable[[WSGIEnvironment, StartResponse], t.Iterable[bytes]]
 
 _special_headers = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+#: Lower-case header name -> environ key, for the headers Kolba reads on common paths.
+_environ_keys = {
+    name: "HTTP_" + name.upper().replace("-", "_")
+    for name in (
+        "accept",
+        "accept-encoding",
+        "authorization",
+        "cookie",
+        "host",
+        "if-match",
+        "if-modified-since",
+        "if-none-match",
+        "if-range",
+        "if-unmodified-since",
+        "origin",
+        "range",
+        "referer",
+        "transfer-encoding",
+        "user-agent",
+        "x-csrftoken",
+        "x-requested-with",
+    )
+}
 
 
 def _decode(value: str) -> str:
@@ -62,7 +85,8 @@ class WSGIScope(Scope):
 
     @property
     def scheme(self) -> str:  # type: ignore[override]
-        return t.cast(str, self._env.get("wsgi.url_scheme", "http"))
+        scheme: str = self._env.get("wsgi.url_scheme", "http")
+        return scheme
 
     @property
     def server(self) -> tuple[str, int | None] | None:  # type: ignore[override]
@@ -88,7 +112,8 @@ class WSGIScope(Scope):
 
     @property
     def http_version(self) -> str:  # type: ignore[override]
-        return t.cast(str, self._env.get("SERVER_PROTOCOL", "HTTP/1.1"))
+        version: str = self._env.get("SERVER_PROTOCOL", "HTTP/1.1")
+        return version
 
     @property
     def input_terminated(self) -> bool:  # type: ignore[override]
@@ -99,7 +124,11 @@ class WSGIScope(Scope):
             return self._env.get("CONTENT_TYPE")
         if name == "content-length":
             return self._env.get("CONTENT_LENGTH") or None
-        return self._env.get("HTTP_" + name.upper().replace("-", "_"))
+        # PERF: the environ keys of the headers the framework itself reads are precomputed.
+        key = _environ_keys.get(name)
+        if key is None:
+            key = "HTTP_" + name.upper().replace("-", "_")
+        return self._env.get(key)
 
     def header_items(self) -> list[tuple[str, str]]:
         items = []
@@ -115,7 +144,8 @@ class WSGIScope(Scope):
         return items
 
     def body(self) -> t.IO[bytes]:
-        return t.cast(t.IO[bytes], self._env["wsgi.input"])
+        stream: t.IO[bytes] = self._env["wsgi.input"]
+        return stream
 
 
 def run_wsgi_app(

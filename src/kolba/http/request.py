@@ -106,7 +106,27 @@ class Request:
     parameter_storage_class = ImmutableMultiDict
     dict_storage_class = ImmutableMultiDict
 
-    __slots__ = ("scope", "method", "path", "_stream", "_cached_data", "__dict__", "__weakref__")
+    __slots__ = (
+        "scope",
+        "method",
+        "path",
+        "_stream",
+        "_cached_data",
+        "url_rule",
+        "view_args",
+        "routing_exception",
+        "__dict__",
+        "__weakref__",
+    )
+
+    #: What the application's router found for this request (the HTTP layer only holds them).
+    #: PERF: slots set in ``__init__``, so a plain request never makes its ``__dict__``.
+    #: The rule that matched; None before matching or when routing failed.
+    url_rule: t.Any
+    #: The converted URL values passed to the view.
+    view_args: dict[str, t.Any] | None
+    #: The routing error (404, 405, redirect) raised when the view would be dispatched.
+    routing_exception: t.Any
 
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
@@ -118,6 +138,9 @@ class Request:
         self.path = path
         self._stream: t.IO[bytes] | None = None
         self._cached_data: bytes | None = None
+        self.url_rule = None
+        self.view_args = None
+        self.routing_exception = None
 
     def __repr__(self) -> str:
         try:

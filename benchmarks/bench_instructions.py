@@ -5,16 +5,17 @@ instructions a request executes does not (to about 0.5%). For every framework an
 scenario of ``bench_inprocess.py`` (and its routing scenarios at 20 and 200 routes, and 2,000
 with ``--routing-sizes 20 200 2000``), this runs a child Python under ``valgrind
 --tool=callgrind`` twice, once making N requests per scenario and once 3N, each after building
-the app, checking its answer and warming it up, and reports ``(I(3N) - I(N)) / 2N``. The loop is ``bench_inprocess.requests_per_second``'s: a fresh
-environ per request, the body drained, ``close`` called; the collector is off during it.
+the app, checking its answer and warming it up, and reports ``(I(3N) - I(N)) / 2N``. The loop
+is ``bench_inprocess.requests_per_second``'s: a fresh environ per request, the body drained,
+``close`` called; the collector is off during it.
 
 I is what callgrind counted over the loop alone: the child calls ``os.getppid()`` just before
 and just after each scenario's loop, and callgrind (``--dump-before=getppid``) writes its
 counters at each call, so start-up, imports, app building and the other scenarios are left
 out, and the difference cancels the two marker calls. (Counting the whole process instead, from
-valgrind's ``Collected :`` line, needs a child per cell, over ten minutes for the first table
-alone, and a start-up that differs between the two children by more than 1,000 requests cost
-whenever the source changed under them.)
+valgrind's ``Collected :`` line, needs a pair of children per cell: nine minutes for the first
+table alone at the ``--quick`` N, and start-ups that differed between the two children by more
+than the loop's cost, giving negative figures.)
 
 Instructions are not time (memory stalls and C-library work cost differently), so req/s stays
 the headline figure; this column is what to judge a hot-path change by on a noisy machine.

@@ -93,8 +93,29 @@ def test_int_converter_options() -> None:
 
 
 def test_int_converter_huge_number_is_404_not_500() -> None:
-    m = make(Rule("/i/<int:n>", endpoint="i"))
+    m = make(Rule("/i/<int:n>", endpoint="i"), Rule("/j/<int:a>/<int:b>", endpoint="j"))
     assert outcome(m, "/i/" + "9" * 5000) == 404
+    assert outcome(m, "/j/1/" + "9" * 5000) == 404
+    assert outcome(m, "/j/" + "9" * 5000 + "/1") == 404
+    assert outcome(m, "/j/12/34") == ("j", {"a": 12, "b": 34})
+
+
+class _BrokenConverter(BaseConverter):
+    """A converter whose to_python has a bug: its ValueError is not a non-match."""
+
+    def to_python(self, value: str) -> t.Any:
+        raise ValueError("bug in the converter")
+
+
+@pytest.mark.parametrize("path", ["/b/x", "/c/7/x"])
+def test_a_converters_own_value_error_propagates(path: str) -> None:
+    m = make(
+        Rule("/b/<broken:v>", endpoint="b"),
+        Rule("/c/<int:n>/<broken:v>", endpoint="c"),
+        converters={"broken": _BrokenConverter},
+    )
+    with pytest.raises(ValueError, match="bug in the converter"):
+        m.match(path, "GET")
 
 
 def test_float_converter() -> None:

@@ -14,7 +14,12 @@ import typing as t
 from urllib.parse import quote
 
 from kolba.http.urls import url_encode
-from kolba.routing.converters import BaseConverter, ValidationError
+from kolba.routing.converters import (
+    BaseConverter,
+    IntegerConverter,
+    NumberConverter,
+    ValidationError,
+)
 
 if t.TYPE_CHECKING:
     from kolba.routing.map import Map
@@ -186,7 +191,7 @@ class Rule:
         self._trace: list[tuple[bool, str]] = []
         self._parts: list[RulePart] = []
         # (name, converter or None when to_python is the identity) in match order.
-        self._match_converters: tuple[tuple[str, BaseConverter | None], ...] = ()
+        self._match_converters: tuple[tuple[str, t.Callable[[str], t.Any] | None], ...] = ()
         self._domain_ops: tuple[tuple[str, BaseConverter | None], ...] = ()
         self._path_ops: tuple[tuple[str, BaseConverter | None], ...] = ()
         self._shape: tuple[t.Any, ...] = ()
@@ -296,12 +301,11 @@ class Rule:
         self._parts = parts
         self._shape = (self.websocket, tuple(shape))
 
-        # PERF: a converter whose to_python is the base identity is skipped at match
-        # time, which is most variables (plain <name>).
-        identity = BaseConverter.to_python
+        # PERF: the matcher calls each variable's to_python: None for the base identity
+        # (most variables, plain <name>), the int builtin itself for a plain <int:>, else the
+        # converter's bound method.
         self._match_converters = tuple(
-            (name, None if type(conv).to_python is identity else conv)
-            for name, conv in self._converters.items()
+            (name, _match_function(conv)) for name, conv in self._converters.items()
         )
         self._domain_ops = self._build_ops(self._trace[:n_domain_trace])
         self._path_ops = self._build_ops(self._trace[n_domain_trace + 1 :])
@@ -499,3 +503,22 @@ def _weight(static_weights: list[tuple[int, int]], argument_weights: list[int]) 
 
 def _fill(ops: tuple[tuple[str, BaseConverter | None], ...], values: t.Mapping[str, t.Any]) -> str:
     return "".join([text if conv is None else conv.to_url(values[text]) for text, conv in ops])
+
+
+def _match_function(conv: BaseConverter) -> t.Callable[[str], t.Any] | None:
+    """What the matcher calls to convert one matched value (see ``Rule._match_converters``)."""
+    to_python = type(conv).to_python
+    if to_python is BaseConverter.to_python:
+        return None
+    if (
+        type(conv) is IntegerConverter
+        and to_python is NumberConverter.to_python
+        and conv.num_convert is int
+        and not conv.fixed_digits
+        and conv.min is None
+        and conv.max is None
+    ):
+        # PERF: what NumberConverter.to_python does for these settings, without its frame;
+        # the matcher turns int's ValueError into a non-match as to_python would.
+        return int
+    return conv.to_python

@@ -16,7 +16,6 @@ import typing as t
 import weakref
 from collections.abc import Iterator
 from datetime import timedelta
-from itertools import chain
 
 from . import signals
 from .apperrors import ErrorHandling, _current_request
@@ -26,7 +25,7 @@ from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _base_close
 from .globals import _cv_ctx
 from .helpers import get_debug_flag
-from .hooks import HookChains, rule_blueprints, split_blueprint_path
+from .hooks import HookChains, rule_blueprints
 from .http.datastructures import Headers
 from .http.exceptions import (
     Aborter,
@@ -35,7 +34,7 @@ from .http.exceptions import (
 from .http.response import Response as _BaseResponse
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
-from .routing import BuildError, Map, RequestRedirect, Rule
+from .routing import Map, RequestRedirect, Rule
 from .scaffold import Scaffold, _endpoint_from_view_func, find_package, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .signals import (
@@ -753,57 +752,6 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
             self.ensure_sync(func)(exc)
         if signals.appcontext_tearing_down.receivers:
             signals.appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
-
-    # -- URL building ------------------------------------------------------------------------------
-
-    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
-        """Let the ``url_defaults`` functions fill in ``values`` for ``endpoint``."""
-        names: t.Iterable[str | None] = (None,)
-        if "." in endpoint:
-            names = chain(names, reversed(split_blueprint_path(endpoint.rpartition(".")[0])))
-        for name in names:
-            if name in self.url_default_functions:
-                for func in self.url_default_functions[name]:
-                    func(endpoint, values)
-
-    def handle_url_build_error(
-        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
-    ) -> str:
-        """Give ``url_build_error_handlers`` a chance, then re-raise the :class:`BuildError`."""
-        for handler in self.url_build_error_handlers:
-            try:
-                rv = handler(error, endpoint, values)
-            except BuildError as e:
-                error = e
-            else:
-                if rv is not None:
-                    return rv
-        if error is sys.exc_info()[1]:
-            raise
-        raise error
-
-    def url_for(
-        self,
-        endpoint: str,
-        *,
-        _anchor: str | None = None,
-        _method: str | None = None,
-        _scheme: str | None = None,
-        _external: bool | None = None,
-        **values: t.Any,
-    ) -> str:
-        """Build the URL of an endpoint; see :func:`kolba.url_for`."""
-        from .urlbuild import build_url
-
-        return build_url(
-            self,
-            endpoint,
-            _anchor=_anchor,
-            _method=_method,
-            _scheme=_scheme,
-            _external=_external,
-            values=values,
-        )
 
     # -- Helpers -----------------------------------------------------------------------------------
 

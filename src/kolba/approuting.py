@@ -1,4 +1,5 @@
-"""The application's side of routing: matching a request to a rule, and automatic OPTIONS.
+"""The application's side of routing: matching a request to a rule, automatic OPTIONS, and
+building URLs (``url_for`` with its defaults and build-error handlers).
 
 Kept apart from :mod:`kolba.app` (one concept per module); :class:`~kolba.Kolba` includes it.
 The hot path matches inline in ``full_dispatch_request``; these cover host and subdomain
@@ -7,12 +8,15 @@ matching, trusted hosts, canonical redirects, and contexts pushed outside dispat
 
 from __future__ import annotations
 
+import sys
 import typing as t
+from itertools import chain
 from urllib.parse import quote
 
 from .globals import _cv_ctx
+from .hooks import split_blueprint_path
 from .http.exceptions import HTTPException
-from .routing import Map, RequestRedirect, Rule
+from .routing import BuildError, Map, RequestRedirect, Rule
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .config import Config
@@ -26,6 +30,8 @@ class Routing:
     url_map: Map
     subdomain_matching: bool
     response_class: type[Response]
+    url_default_functions: dict[str | None, list[t.Callable[[str, dict[str, t.Any]], None]]]
+    url_build_error_handlers: list[t.Callable[[Exception, str, dict[str, t.Any]], str]]
 
     def match_request(self, request: Request) -> None:
         """Match the request's URL, setting ``url_rule`` and ``view_args``, or keeping the
@@ -89,3 +95,54 @@ class Routing:
         if methods:
             rv.headers["Allow"] = ", ".join(methods)
         return rv
+
+    # -- URL building ------------------------------------------------------------------------------
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
+        """Let the ``url_defaults`` functions fill in ``values`` for ``endpoint``."""
+        names: t.Iterable[str | None] = (None,)
+        if "." in endpoint:
+            names = chain(names, reversed(split_blueprint_path(endpoint.rpartition(".")[0])))
+        for name in names:
+            if name in self.url_default_functions:
+                for func in self.url_default_functions[name]:
+                    func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
+    ) -> str:
+        """Give ``url_build_error_handlers`` a chance, then re-raise the :class:`BuildError`."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: t.Any,
+    ) -> str:
+        """Build the URL of an endpoint; see :func:`kolba.url_for`."""
+        from .urlbuild import build_url
+
+        return build_url(
+            self,  # type: ignore[arg-type]
+            endpoint,
+            _anchor=_anchor,
+            _method=_method,
+            _scheme=_scheme,
+            _external=_external,
+            values=values,
+        )

@@ -498,10 +498,20 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
                 ):
                     request.url_rule, request.view_args = self._match(request)
                 else:
-                    # PERF: the common case, without the call into _match.
-                    request.url_rule, request.view_args = url_map.match(
-                        request.path, request.method, url_map.default_subdomain
-                    )
+                    # PERF: the common case, without the call into _match; a static rule that
+                    # matches plainly is one lookup in the map's table, without match().
+                    fast = url_map._fast_static
+                    if fast is None:
+                        fast = url_map._build_fast_static()
+                    by_method = fast.get(request.path)
+                    hit = by_method.get(request.method) if by_method is not None else None
+                    if hit is not None:
+                        request.url_rule = hit
+                        request.view_args = {}
+                    else:
+                        request.url_rule, request.view_args = url_map.match(
+                            request.path, request.method, url_map.default_subdomain
+                        )
             except RequestRedirect as e:
                 request.routing_exception = self._complete_redirect(e, request)
             except HTTPException as e:

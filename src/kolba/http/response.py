@@ -663,6 +663,22 @@ class Response:
         """
         status = self._status_code
         pairs = self.headers._list
+        body = self.response
+        # PERF: the commonest response, a 200 with one buffered bytes item and the two headers
+        # the constructor wrote (a Content-Type, then Content-Length), needs none of the rules
+        # below; these checks are what the general path would find.
+        if (
+            status == 200
+            and len(pairs) == 2
+            and pairs[1][0] == "Content-Length"
+            and len(pairs[0][0]) not in _special_lengths
+            and type(body) is list
+            and len(body) == 1
+            and type(body[0]) is bytes
+            and not self._on_close
+            and method != "HEAD"
+        ):
+            return self._status, pairs, body
         has_length = False
         # PERF: one pass over the (usually two or three) headers, lower-casing only names as
         # long as Location (8), Content-Length (14) or Content-Location (16).

@@ -18,29 +18,9 @@ StartResponse = t.Callable[..., t.Callable[[bytes], object]]
 WSGIApplication = t.Callable[[WSGIEnvironment, StartResponse], t.Iterable[bytes]]
 
 _special_headers = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
-#: Lower-case header name -> environ key, for the headers Kolba reads on common paths.
-_environ_keys = {
-    name: "HTTP_" + name.upper().replace("-", "_")
-    for name in (
-        "accept",
-        "accept-encoding",
-        "authorization",
-        "cookie",
-        "host",
-        "if-match",
-        "if-modified-since",
-        "if-none-match",
-        "if-range",
-        "if-unmodified-since",
-        "origin",
-        "range",
-        "referer",
-        "transfer-encoding",
-        "user-agent",
-        "x-csrftoken",
-        "x-requested-with",
-    )
-}
+#: Lower-case header name -> environ key, filled as names are asked for (bounded: names come
+#: from code, but nothing here should grow without limit).
+_environ_keys: dict[str, str] = {}
 
 
 def _decode(value: str) -> str:
@@ -124,10 +104,12 @@ class WSGIScope(Scope):
             return self._env.get("CONTENT_TYPE")
         if name == "content-length":
             return self._env.get("CONTENT_LENGTH") or None
-        # PERF: the environ keys of the headers the framework itself reads are precomputed.
+        # PERF: each name's environ key is built once, not on every read.
         key = _environ_keys.get(name)
         if key is None:
             key = "HTTP_" + name.upper().replace("-", "_")
+            if len(_environ_keys) < 512:
+                _environ_keys[name] = key
         return self._env.get(key)
 
     def header_items(self) -> list[tuple[str, str]]:

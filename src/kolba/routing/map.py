@@ -24,7 +24,6 @@ __all__ = ["Map"]
 
 _PATH_SAFE = "!$&'()*+,/:;=@"
 _merge_re = re.compile("/{2,}")
-
 _simple_rule_re = re.compile(r"<([^>]+)>")
 
 

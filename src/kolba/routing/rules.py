@@ -190,7 +190,8 @@ class Rule:
         self._converters: dict[str, BaseConverter] = {}
         self._trace: list[tuple[bool, str]] = []
         self._parts: list[RulePart] = []
-        # (name, converter or None when to_python is the identity) in match order.
+        # (name, conversion function or None for the identity) in match order; see
+        # _match_function.
         self._match_converters: tuple[tuple[str, t.Callable[[str], t.Any] | None], ...] = ()
         self._domain_ops: tuple[tuple[str, BaseConverter | None], ...] = ()
         self._path_ops: tuple[tuple[str, BaseConverter | None], ...] = ()

@@ -16,7 +16,7 @@ from werkzeug import routing as wz
 from werkzeug.exceptions import HTTPException as WzHTTPException
 
 from kolba.http.exceptions import HTTPException, MethodNotAllowed
-from kolba.routing import BuildError, Map, RequestRedirect, Rule
+from kolba.routing import BuildError, Map, RequestRedirect, Rule, compiler
 
 STATIC = ["a", "b", "users", "x", "ab"]
 DYNAMIC = [
@@ -123,8 +123,18 @@ def _theirs(adapter: wz.MapAdapter, path: str, method: str) -> tuple[t.Any, ...]
     return ("ok", rule.endpoint, dict(values))
 
 
+# The compiled matcher writes up to FANOUT static ways on as an if-chain and DEPTH levels into
+# one function; the small settings force the dict lookups and the hand-overs between functions.
+COMPILER_SETTINGS = [(8, 10), (0, 1), (1, 2)]
+
+
+@pytest.mark.parametrize(("fanout", "depth"), COMPILER_SETTINGS)
 @pytest.mark.parametrize("seed", range(8))
-def test_match_same_as_werkzeug(seed: int) -> None:
+def test_match_same_as_werkzeug(
+    seed: int, fanout: int, depth: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compiler, "FANOUT", fanout)
+    monkeypatch.setattr(compiler, "DEPTH", depth)
     ours, theirs, added = _build_maps(seed, 60)
     assert len(added) > 20
     adapter = theirs.bind("example.com", "/")
@@ -178,7 +188,12 @@ def test_build_same_as_werkzeug(seed: int) -> None:
     assert built > 20
 
 
-def test_subdomains_defaults_and_aliases_same_as_werkzeug() -> None:
+@pytest.mark.parametrize(("fanout", "depth"), COMPILER_SETTINGS)
+def test_subdomains_defaults_and_aliases_same_as_werkzeug(
+    fanout: int, depth: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compiler, "FANOUT", fanout)
+    monkeypatch.setattr(compiler, "DEPTH", depth)
     specs: list[tuple[str, dict[str, t.Any]]] = [
         ("/", {"endpoint": "index"}),
         ("/", {"endpoint": "api", "subdomain": "api"}),

@@ -509,8 +509,8 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
                         request.url_rule = hit
                         request.view_args = {}
                     else:
-                        request.url_rule, request.view_args = url_map.match(
-                            request.path, request.method, url_map.default_subdomain
+                        request.url_rule, request.view_args = url_map._match(
+                            url_map.default_subdomain, request.path, request.method, False
                         )
             except RequestRedirect as e:
                 request.routing_exception = self._complete_redirect(e, request)

@@ -244,10 +244,28 @@ class Map:
                             self._post_match(rule, values, method)
                         return rule, values
 
+        return self._match(domain, path, method, websocket)
+
+    def _match(
+        self, domain: str, path: str, method: str, websocket: bool
+    ) -> tuple[Rule, dict[str, t.Any]]:
+        """:meth:`match` for a domain already chosen, a path that starts with exactly one slash
+        and an upper-case method (what a request holds), without the static shortcut.
+
+        PERF: the application calls this for the URLs its own static table did not answer.
+        """
         misses: list[t.Any] = []
         matcher = self._matcher
+        root = matcher.root
+        state = root.static.get(domain)
         try:
-            rv = matcher.match(domain, path, method, websocket, misses)
+            if state is not None and not root.dynamic:
+                # PERF: Matcher.match inlined for a map with no subdomain variable.
+                parts = path.split("/")
+                fn = state.fn or matcher.compile(state, 0)
+                rv = fn(parts, 0, len(parts), method, websocket, misses)
+            else:
+                rv = matcher.match(domain, path, method, websocket, misses)
         except SlashRequired:
             raise RequestRedirect(quote(path + "/", safe=_PATH_SAFE)) from None
         if rv is None:

@@ -1,10 +1,15 @@
-"""The matcher: a dict of fully static URLs in front of a segment trie.
+"""The matcher: a segment trie, compiled to Python functions.
 
-Each trie state has a dict of static transitions (one lookup per segment, whatever
-the number of routes) and a short list of dynamic transitions sorted by weight. The
-walk is a depth-first search over the path *by index* (no ``split``), trying static
-before dynamic at every level and backtracking on failure, which reproduces
-Werkzeug's ``StateMachineMatcher`` priorities.
+Each trie state has a dict of static transitions and a short list of dynamic
+transitions sorted by weight. Matching is a depth-first search over the path *by
+index* (no ``split``), trying static before dynamic at every level and backtracking on
+failure, which reproduces Werkzeug's ``StateMachineMatcher`` priorities.
+
+PERF: the search is not interpreted. The first match that reaches a state compiles the
+state's part of the trie to the source of one Python function (see :mod:`kolba.routing.
+compiler`), as Falcon does for its router: a segment compare is an ``==`` or a dict
+lookup, the common converters are inline tests, and the values dict is a literal.
+Adding a rule throws the compiled functions away.
 """
 
 from __future__ import annotations
@@ -12,59 +17,52 @@ from __future__ import annotations
 import re
 import typing as t
 
-from kolba.routing.converters import BaseConverter, ValidationError
+from kolba.routing.converters import ValidationError
 
 if t.TYPE_CHECKING:
     from kolba.routing.rules import Rule, RulePart, Weight
 
-__all__ = ["Matcher", "SlashRequired"]
+__all__ = ["Matcher", "SlashRequired", "State"]
 
 Result = tuple["Rule", dict[str, t.Any]]
+#: A compiled state: ``(parts, index, n, method, websocket, misses, *values) -> Result | None``.
+StateFunction = t.Callable[..., "Result | None"]
 
 
 class SlashRequired(Exception):
     """The path matches a rule only with a trailing slash added (internal)."""
 
 
-class _Transition:
-    """A dynamic edge: a compiled part regex (or ``None`` for a bare ``[^/]+``)."""
+class Transition:
+    """A dynamic edge: the part's regex, compiled, and the state it leads to."""
 
-    __slots__ = ("final", "groups", "key", "pattern", "simple", "state", "suffixed", "weight")
+    __slots__ = ("final", "key", "names", "pattern", "state", "suffixed", "weight")
 
     def __init__(self, part: RulePart, state: State) -> None:
         self.final = part.final
         self.suffixed = part.suffixed
         self.weight: Weight = part.weight
+        self.names = part.names
         self.key = (part.content, part.final, part.suffixed, part.weight)
-        self.groups = tuple(f"__kolba_{i}" for i in range(len(part.names)))
-        # PERF: the default converter alone in a segment matches any non-empty
-        # segment; a truthiness test replaces a regex call on the commonest route.
-        plain = f"(?P<__kolba_0>{BaseConverter.regex})\\Z"
-        self.pattern: re.Pattern[str] | None = (
-            None if part.content == plain and not part.final else re.compile(part.content)
-        )
-        # PERF: when the regex has no groups but ours, m.groups() is the values.
-        self.simple = (
-            self.pattern is not None
-            and not part.suffixed
-            and self.pattern.groups == len(self.groups)
-        )
+        self.pattern = re.compile(part.content)
         self.state = state
 
 
 class State:
-    """A trie node: rules ending here, static and dynamic ways onwards."""
+    """A trie node: rules ending here, static and dynamic ways onwards, and the compiled
+    function that matches from here (``None`` until a match first reaches it)."""
 
-    __slots__ = ("dynamic", "rules", "static")
+    __slots__ = ("dynamic", "fn", "rules", "static")
 
     def __init__(self) -> None:
-        self.dynamic: list[_Transition] = []
+        self.dynamic: list[Transition] = []
         self.rules: list[Rule] = []
         self.static: dict[str, State] = {}
+        self.fn: StateFunction | None = None
 
 
 class Matcher:
-    """Holds the trie and walks it.
+    """Holds the trie and matches paths against it.
 
     :param merge_slashes: retry a failed match with repeated slashes merged.
     """
@@ -72,9 +70,12 @@ class Matcher:
     def __init__(self, merge_slashes: bool) -> None:
         self.root = State()
         self.merge_slashes = merge_slashes
+        # Every state holding a compiled function, so that add() can drop them all.
+        self._compiled: list[State] = []
 
     def add(self, rule: Rule) -> State:
         """Insert *rule*'s parts and return the state it ends at."""
+        self.reset()
         state = self.root
         for part in rule._parts:
             if part.static:
@@ -89,13 +90,29 @@ class Matcher:
                     state = transition.state
                     break
             else:
-                transition = _Transition(part, State())
+                transition = Transition(part, State())
                 state.dynamic.append(transition)
                 # Stable sort: equal weights keep insertion order, as Werkzeug's.
                 state.dynamic.sort(key=lambda tr: tr.weight)
                 state = transition.state
         state.rules.append(rule)
         return state
+
+    def reset(self) -> None:
+        """Forget every compiled function; the next matches compile the trie afresh."""
+        for state in self._compiled:
+            state.fn = None
+        self._compiled.clear()
+
+    def compile(self, state: State, nvalues: int) -> StateFunction:
+        """Compile the function that matches from *state*, reached with *nvalues*
+        values, and keep it on the state."""
+        from kolba.routing.compiler import compile_state
+
+        fn = compile_state(state, nvalues, self.compile)
+        state.fn = fn
+        self._compiled.append(state)
+        return fn
 
     def match(
         self, domain: str, path: str, method: str, websocket: bool, misses: list[t.Any]
@@ -111,136 +128,27 @@ class Matcher:
         :raises SlashRequired: the path needs a trailing slash.
         """
         root = self.root
-        walk = self._walk
-        n = len(path)
+        parts = path.split("/")
+        n = len(parts)
         state = root.static.get(domain)
         if state is not None:
-            rv = walk(state, path, 0, n, (), method, websocket, misses)
+            rv = (state.fn or self.compile(state, 0))(parts, 0, n, method, websocket, misses)
             if rv is not None:
                 return rv
         for transition in root.dynamic:
-            pattern = transition.pattern
-            if pattern is None:
-                if not domain:
-                    continue
-                values: tuple[str, ...] = (domain,)
-            else:
-                m = pattern.match(domain)
-                if m is None:
-                    continue
-                values = _groups(m, transition)
-            rv = walk(transition.state, path, 0, n, values, method, websocket, misses)
-            if rv is not None:
-                return rv
-        return None
-
-    def _walk(
-        self,
-        state: State,
-        path: str,
-        pos: int,
-        n: int,
-        values: tuple[str, ...],
-        method: str,
-        websocket: bool,
-        misses: list[t.Any],
-    ) -> Result | None:
-        # `pos` is where the next segment starts; `pos > n` means no segment is left,
-        # `pos == n` means exactly one empty segment (a trailing slash) is left.
-        if pos > n:
-            for rule in state.rules:
-                rv = _accept(rule, values, method, websocket, misses)
-                if rv is not None:
-                    return rv
-            slash = state.static.get("")
-            if slash is not None:
-                for rule in slash.rules:
-                    if rule.websocket == websocket and (
-                        rule.methods is None or method in rule.methods
-                    ):
-                        if rule.strict_slashes:
-                            raise SlashRequired()
-                        rv = _convert(rule, values)
-                        if rv is not None:
-                            return rv
-            return None
-
-        end = path.find("/", pos)
-        if end < 0:
-            end = n
-        segment = path[pos:end]
-        nxt = state.static.get(segment)
-        # PERF: while a state offers nothing but static ways on, descend in a loop
-        # instead of recursing: there is nothing to backtrack to at such a level.
-        while nxt is not None and not state.dynamic and pos != n:
-            state = nxt
-            pos = end + 1
-            if pos > n:
-                return self._walk(state, path, pos, n, values, method, websocket, misses)
-            end = path.find("/", pos)
-            if end < 0:
-                end = n
-            segment = path[pos:end]
-            nxt = state.static.get(segment)
-        if nxt is not None:
-            rv = self._walk(nxt, path, end + 1, n, values, method, websocket, misses)
-            if rv is not None:
-                return rv
-        for transition in state.dynamic:
-            pattern = transition.pattern
-            if pattern is None:
-                if not segment:
-                    continue
-                after = end + 1
-                found: tuple[str, ...] = (*values, segment)
-            else:
-                if transition.final:
-                    target = path[pos:]
-                    after = n + 1
-                else:
-                    target = segment
-                    after = end + 1
-                m = pattern.match(target)
-                if m is None:
-                    continue
-                if transition.suffixed and m.groups()[-1] == "/":
-                    after = n
-                found = values + (m.groups() if transition.simple else _groups(m, transition))
-            nxt = transition.state
-            if after > n and not nxt.static:
-                # PERF: the path ends at a state with no way on (the last variable of most
-                # rules): accept its rules here instead of recursing into _walk to do it.
-                for rule in nxt.rules:
-                    if rule.websocket == websocket and (
-                        rule.methods is None or method in rule.methods
-                    ):
-                        rv = _convert(rule, found)
-                    else:
-                        rv = _accept(rule, found, method, websocket, misses)
-                    if rv is not None:
-                        return rv
+            m = transition.pattern.match(domain)
+            if m is None:
                 continue
-            rv = self._walk(nxt, path, after, n, found, method, websocket, misses)
+            values = [m.group(f"__kolba_{i}") for i in range(len(transition.names))]
+            state = transition.state
+            fn = state.fn or self.compile(state, len(values))
+            rv = fn(parts, 0, n, method, websocket, misses, *values)
             if rv is not None:
                 return rv
-
-        if pos == n:
-            # Only a trailing slash is left: rules that do not insist on their
-            # exact slash form match here.
-            for rule in state.rules:
-                if not rule.strict_slashes:
-                    rv = _accept(rule, values, method, websocket, misses)
-                    if rv is not None:
-                        return rv
         return None
 
 
-def _groups(m: re.Match[str], transition: _Transition) -> tuple[str, ...]:
-    group = m.group
-    return tuple([group(name) for name in transition.groups])
-
-
-def _accept(
+def accept(
     rule: Rule, values: tuple[str, ...], method: str, websocket: bool, misses: list[t.Any]
 ) -> Result | None:
     """Return the match if *rule* takes this method and its converters accept the
@@ -248,37 +156,22 @@ def _accept(
     if rule.methods is not None and method not in rule.methods:
         # A converter rejecting the value means the URL is not this rule's at all,
         # so its methods must not turn a 404 into a 405.
-        if _convert(rule, values) is not None:
+        if convert(rule, values) is not None:
             misses.append(rule.methods)
         return None
     if rule.websocket != websocket:
         misses.append(None)
         return None
-    return _convert(rule, values)
+    return convert(rule, values)
 
 
-def _convert(rule: Rule, values: tuple[str, ...]) -> Result | None:
-    converters = rule._match_converters
+def convert(rule: Rule, values: tuple[str, ...]) -> Result | None:
+    """Convert the matched text of *rule*'s variables; ``None`` if a converter refuses."""
+    result: dict[str, t.Any] = {}
+    to_python: t.Callable[[str], t.Any] | None = None
     try:
-        if len(converters) == 1:
-            # PERF: one variable is the common case; skip the loop machinery.
-            name, to_python = converters[0]
-            value = values[0]
-            if to_python is None:
-                result: dict[str, t.Any] = {name: value}
-            elif to_python is int:
-                result = {name: int(value)}
-            else:
-                result = {name: to_python(value)}
-        else:
-            result = {}
-            for (name, to_python), value in zip(converters, values, strict=True):
-                if to_python is None:
-                    result[name] = value
-                elif to_python is int:
-                    result[name] = int(value)
-                else:
-                    result[name] = to_python(value)
+        for (name, to_python), value in zip(rule._match_converters, values, strict=True):
+            result[name] = value if to_python is None else to_python(value)
     except ValidationError:
         return None
     except ValueError:

@@ -314,6 +314,64 @@ def test_wsgi_app_middleware_wrapping(app: Kolba) -> None:
     assert rv.headers["X-Wrapped"] == "1"
 
 
+def test_wsgi_app_replaced_on_one_instance_only() -> None:
+    # __call__ is wsgi_app itself until middleware replaces wsgi_app on an instance; then that
+    # instance (only) calls through the replacement, and still looks like the same class.
+    first, second = Kolba("first"), Kolba("second")
+    for app in (first, second):
+        app.add_url_rule("/", "index", lambda: "plain")
+    seen: list[str] = []
+    original = first.wsgi_app
+
+    def middleware(environ: dict[str, t.Any], start_response: t.Any) -> t.Any:
+        seen.append(environ["PATH_INFO"])
+        return original(environ, start_response)
+
+    first.wsgi_app = middleware  # type: ignore[method-assign]
+    assert _call(first, "/")[2] == b"plain"
+    assert seen == ["/"]
+    assert _call(second, "/")[2] == b"plain"
+    assert seen == ["/"]
+    assert isinstance(first, Kolba)
+    assert type(first).__name__ == "Kolba"
+    assert type(second) is Kolba
+    # Putting the original back (or wrapping again) keeps working.
+    first.wsgi_app = original  # type: ignore[method-assign]
+    assert _call(first, "/")[2] == b"plain"
+    assert seen == ["/"]
+    third = Kolba("third")
+    third.add_url_rule("/", "index", lambda: "plain")
+    third.wsgi_app = middleware  # type: ignore[method-assign]
+    assert type(third) is type(first)  # one delegating class per application class
+
+
+def test_subclass_overriding_wsgi_app_gets_every_request() -> None:
+    class Counting(Kolba):
+        calls = 0
+
+        def wsgi_app(self, environ: t.Any, start_response: t.Any) -> t.Any:
+            type(self).calls += 1
+            return super().wsgi_app(environ, start_response)
+
+    class OwnCall(Kolba):
+        def __call__(self, environ: t.Any, start_response: t.Any) -> t.Any:
+            environ["PATH_INFO"] = "/"
+            return self.wsgi_app(environ, start_response)
+
+    counting = Counting("counting")
+    counting.add_url_rule("/", "index", lambda: "counted")
+    assert counting.test_client().get("/").data == b"counted"
+    assert _call(counting, "/")[2] == b"counted"
+    assert Counting.calls == 2
+
+    own = OwnCall("own")
+    own.add_url_rule("/", "index", lambda: "own")
+    assert _call(own, "/elsewhere")[2] == b"own"
+    own.wsgi_app = own.wsgi_app  # type: ignore[method-assign]
+    assert type(own) is OwnCall  # its own __call__ is left alone
+    assert _call(own, "/elsewhere")[2] == b"own"
+
+
 # --- setup after first request -----------------------------------------------------------------
 
 

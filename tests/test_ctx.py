@@ -169,6 +169,27 @@ def test_g_shared_with_request_context_inside_app_context(mod: ModuleType) -> No
         assert "outer" not in mod.g
 
 
+@pytest.mark.parametrize("mod", FRAMEWORKS, ids=IDS)
+def test_g_shared_with_a_request_served_inside_app_context(mod: ModuleType) -> None:
+    # The WSGI path sets the context variable first and falls back to a full push when the
+    # token shows a context was already current: g must still be the outer one.
+    app = make_app(mod)
+
+    @app.route("/g")
+    def read_g() -> str:
+        mod.g.seen = True
+        return str(mod.g.get("outer"))
+
+    client = app.test_client()
+    with app.app_context():
+        mod.g.outer = "from app ctx"
+        assert client.get("/g").data == b"from app ctx"
+        assert mod.g.seen is True
+        assert mod.current_app._get_current_object() is app
+    assert client.get("/g").data == b"None"
+    assert not mod.has_app_context()
+
+
 def test_test_request_context_arguments(app: Kolba) -> None:
     with app.test_request_context(
         "/submit?x=1",

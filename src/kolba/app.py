@@ -7,6 +7,7 @@ one response, and teardown. Everything that can be worked out at registration is
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import logging
 import os
@@ -64,6 +65,8 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
 
 #: PERF: a module constant is one lookup fewer than ``types.CoroutineType`` per request.
 _CoroutineType = types.CoroutineType
+#: What a context-variable token holds as the old value when no context was current.
+_NO_CONTEXT: t.Any = contextvars.Token.MISSING
 
 
 class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
@@ -427,12 +430,17 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
         error: BaseException | None = None
         try:
             try:
-                if _cv_ctx.get(None) is None and not appcontext_pushed.receivers:
-                    # PERF: RequestContext.push inlined for a fresh context with no context
-                    # around it and nobody listening: it only sets the context variable.
-                    ctx._token = _cv_ctx.set(ctx)
-                else:
+                if appcontext_pushed.receivers:
                     ctx.push()
+                else:
+                    # PERF: RequestContext.push inlined for a fresh context with nobody
+                    # listening: it only sets the context variable, unless the token says
+                    # another context was current, whose ``g`` push() may have to share.
+                    token = ctx._token = _cv_ctx.set(ctx)
+                    if token.old_value is not _NO_CONTEXT:
+                        _cv_ctx.reset(token)
+                        ctx._token = None
+                        ctx.push()
                 response = self.full_dispatch_request(ctx)
             except Exception as e:
                 error = e

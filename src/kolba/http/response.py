@@ -262,7 +262,11 @@ class Response:
             body = response.encode()
             if content_type is None:
                 mt = mimetype or self.default_mimetype or "text/plain"
-                content_type = _content_type_cache.get(mt) or get_content_type(mt)
+                # PERF: a subscript is specialised for a dict; .get() is a method call.
+                try:
+                    content_type = _content_type_cache[mt]
+                except KeyError:
+                    content_type = get_content_type(mt)
             self.headers = hdrs = _new_headers(Headers)
             hdrs._list = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
             self.response = [body]

@@ -15,11 +15,11 @@ import sys
 import types
 import typing as t
 import weakref
-from collections.abc import Iterator
 from datetime import timedelta
 
 from . import signals
 from .apperrors import ErrorHandling, _current_request
+from .appresponses import ResponseConversion
 from .approuting import Routing
 from .apptemplates import TemplateSupport
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
@@ -27,12 +27,10 @@ from .ctx import AppContext, RequestContext, _AppCtxGlobals, _base_close
 from .globals import _cv_ctx
 from .helpers import get_debug_flag
 from .hooks import HookChains, rule_blueprints
-from .http.datastructures import Headers
 from .http.exceptions import (
     Aborter,
     HTTPException,
 )
-from .http.response import Response as _BaseResponse
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import Map, RequestRedirect, Rule
@@ -45,7 +43,7 @@ from .signals import (
     request_tearing_down,
 )
 from .wrappers import Request, Response
-from .wsgi import WSGIScope, run_wsgi_app
+from .wsgi import WSGIScope
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .blueprints import Blueprint
@@ -69,7 +67,7 @@ _CoroutineType = types.CoroutineType
 _NO_CONTEXT: t.Any = contextvars.Token.MISSING
 
 
-class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
+class Kolba(TemplateSupport, ErrorHandling, ResponseConversion, Routing, Scaffold):
     """A WSGI application with Flask's API.
 
     :param import_name: The name of the application's module or package, usually ``__name__``;
@@ -676,96 +674,6 @@ class Kolba(TemplateSupport, ErrorHandling, Routing, Scaffold):
         if session is not None and not interface.is_null_session(session):
             interface.save_session(self, session, response)
         return response
-
-    def make_response(self, rv: t.Any) -> Response:
-        """Convert a view's return value into a :attr:`response_class` instance, as Flask does."""
-        # PERF: the commonest returns first.
-        response_class = self.response_class
-        tp = type(rv)
-        if tp is str:
-            return response_class(rv)
-        if tp is response_class:
-            return rv  # type: ignore[no-any-return]
-        if tp is dict or tp is list:
-            return self.json.response(rv)  # type: ignore[no-any-return]
-        status = headers = None
-        if isinstance(rv, tuple):
-            len_rv = len(rv)
-            if len_rv == 3:
-                rv, status, headers = rv
-            elif len_rv == 2:
-                if isinstance(rv[1], (Headers, dict, tuple, list)):
-                    rv, headers = rv
-                else:
-                    rv, status = rv
-            else:
-                raise TypeError(
-                    "The view function did not return a valid response tuple."
-                    " The tuple must have the form (body, status, headers),"
-                    " (body, status), or (body, headers)."
-                )
-        if rv is None:
-            endpoint = getattr(_current_request(), "endpoint", None)
-            raise TypeError(
-                f"The view function for {endpoint!r} did not"
-                " return a valid response. The function either returned"
-                " None or ended without a return statement."
-            )
-        if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, Iterator):
-                rv = response_class(rv, status=status, headers=headers)
-                status = headers = None
-            elif isinstance(rv, (dict, list)):
-                rv = self.json.response(rv)
-            elif isinstance(rv, HTTPException):
-                page = rv._default_page()
-                if page is not None:
-                    # PERF: the class's unchanged page (a 404 for an unknown URL), rendered once.
-                    rv = response_class(
-                        page, status=rv.code, content_type="text/html; charset=utf-8"
-                    )
-                else:
-                    rv = self._force_type(rv.get_response())
-            elif isinstance(rv, _BaseResponse):
-                rv = self._force_type(rv)
-            elif callable(rv):
-                request = _current_request()
-                if request is None or request.scope.environ is None:
-                    raise TypeError(
-                        "The view function returned a WSGI callable, but the request was not"
-                        " served through WSGI."
-                    )
-                body, wsgi_status, wsgi_headers = run_wsgi_app(rv, request.scope.environ)
-                rv = response_class(body, status=wsgi_status, headers=wsgi_headers)
-            else:
-                raise TypeError(
-                    "The view function did not return a valid"
-                    " response. The return type must be a string,"
-                    " dict, list, tuple with headers or status,"
-                    " Response instance, or WSGI callable, but it"
-                    f" was a {type(rv).__name__}."
-                )
-        rv = t.cast(Response, rv)
-        if status is not None:
-            if isinstance(status, (str, bytes, bytearray)):
-                rv.status = status.decode("latin-1") if not isinstance(status, str) else status
-            else:
-                rv.status_code = status
-        if headers:
-            rv.headers.update(headers)
-        return rv  # type: ignore[no-any-return]
-
-    def _force_type(self, response: t.Any) -> Response:
-        if isinstance(response, self.response_class):
-            return response
-        new = self.response_class(
-            response.response,
-            status=response.status,
-            headers=response.headers,
-            direct_passthrough=response.direct_passthrough,
-        )
-        new._on_close = [*response._on_close]
-        return new
 
     # -- Errors (the rest is in kolba.apperrors) -------------------------------------------
 

@@ -2,33 +2,35 @@
 
 :func:`compile_state` writes one function per trie state that a match reaches. The
 function is the depth-first search of Werkzeug's ``StateMachineMatcher`` unrolled for
-that part of the trie: each level finds its segment with ``str.find``, tries the static
-ways on (an ``if``/``elif`` chain, or a dict lookup when there are many), then the
-dynamic ones in weight order, and falls through to the next alternative on failure,
-which is the backtracking. Variables are local names, not a growing tuple; the values
-dict of a match is a literal.
+that part of the trie, over the path split on ``/``: each level takes its segment from
+the list, tries the static ways on (an ``if``/``elif`` chain, or a dict lookup when there
+are many), then the dynamic ones in weight order, and falls through to the next
+alternative on failure, which is the backtracking. Variables are local names, not a
+growing tuple; the values dict of a match is a literal.
 
 For ``/users/<int:id>`` alone the generated function reads::
 
-    def match_state(path, p0, n, method, websocket, misses):
-        if p0 <= n:
-            e0 = path.find("/", p0)
-            if e0 < 0:
-                e0 = n
-            s0 = path[p0:e0]
-            if s0 == "":
-                p1 = e0 + 1
-                ...
-                        if s2.isdecimal():
-                            p3 = e2 + 1
-                            if p3 > n:
-                                if method in M0 and not websocket:
-                                    try:
-                                        return R0, {"id": int(s2)}
-                                    except ValueError:
-                                        pass
-                                else:
-                                    accept(R0, (s2,), method, websocket, misses)
+    def match_state(parts, i0, n, method, websocket, misses):
+        if i0 < n:
+            s0 = parts[i0]
+            if s0 == '':
+                i1 = i0 + 1
+                if i1 < n:
+                    s1 = parts[i1]
+                    if s1 == 'users':
+                        i2 = i1 + 1
+                        if i2 < n:
+                            s2 = parts[i2]
+                            if s2.isdecimal():
+                                i3 = i2 + 1
+                                if i3 >= n:
+                                    if method in M0 and not websocket:
+                                        try:
+                                            return R1, {'id': int(s2)}
+                                        except ValueError:
+                                            pass
+                                    else:
+                                        accept(R1, (s2,), method, websocket, misses)
         return None
 
 A state with more than :data:`FANOUT` static ways on looks the segment up in a dict of
@@ -77,7 +79,7 @@ def compile_state(
     :param nvalues: how many variable values the match carries when it gets there.
     :param compile_child: compiles (and keeps) the function of a state this one hands
         over to, the first time it does.
-    :returns: ``fn(path, pos, n, method, websocket, misses, *values)``, which returns the
+    :returns: ``fn(parts, index, n, method, websocket, misses, *values)``, which returns the
         rule and its values dict, or ``None`` with the methods of rules that wanted
         another method appended to *misses*; it raises :class:`SlashRequired`.
     """

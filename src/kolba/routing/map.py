@@ -229,7 +229,7 @@ class Map:
         if method not in _UPPER_METHODS:
             method = method.upper()
 
-        # PERF: fully static URLs are one dict lookup; the trie is only walked when
+        # PERF: fully static URLs are one dict lookup; the trie is only searched when
         # that misses or no rule there takes the method.
         paths = self._static.get(domain)
         if paths is not None:

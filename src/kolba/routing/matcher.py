@@ -1,9 +1,9 @@
 """The matcher: a segment trie, compiled to Python functions.
 
 Each trie state has a dict of static transitions and a short list of dynamic
-transitions sorted by weight. Matching is a depth-first search over the path *by
-index* (no ``split``), trying static before dynamic at every level and backtracking on
-failure, which reproduces Werkzeug's ``StateMachineMatcher`` priorities.
+transitions sorted by weight. Matching is a depth-first search over the path's
+segments, trying static before dynamic at every level and backtracking on failure,
+which reproduces Werkzeug's ``StateMachineMatcher`` priorities.
 
 PERF: the search is not interpreted. The first match that reaches a state compiles the
 state's part of the trie to the source of one Python function (see :mod:`kolba.routing.

@@ -1,7 +1,7 @@
 """URL rules: one pattern such as ``/user/<int:id>``, compiled once when it is added.
 
 Compiling turns the rule string into *parts* (one per path segment, or one for the
-rest of the path once a converter can match slashes) that the matcher walks, and into
+rest of the path once a converter can match slashes) that the matcher searches, and into
 a *build template* that :meth:`Rule.build` fills without any regex work. The semantics
 (priorities, weights, trailing-slash behaviour) follow ``werkzeug.routing.rules``.
 """

@@ -152,6 +152,28 @@ def test_malformed_if_range_is_served_and_printable() -> None:
     assert isinstance(body, bytes)
 
 
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        # Merged slashes and a missing trailing slash both redirect with the query string.
+        (b"/a//b", "http://localhost/a/b?q=1%0D%0AX-Injected:%201%01%7F&ok=%C3%A9"),
+        (b"/dir", "http://localhost/dir/?q=1%0D%0AX-Injected:%201%01%7F&ok=%C3%A9"),
+    ],
+)
+def test_routing_redirect_keeps_a_query_with_control_characters(path: bytes, location: str) -> None:
+    # Found by the fuzzer: a raw CR/LF in the query string went into the redirect's Location
+    # and made a 500. Control characters and bytes beyond ASCII are percent-encoded as they
+    # came (the UTF-8 of "é" stays %C3%A9 instead of being encoded twice).
+    app = kolba.Kolba("redirect_query")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.add_url_rule("/a/b", "ab", lambda: "ab")
+    app.add_url_rule("/dir/", "dir", lambda: "dir")
+    query = b"q=1\r\nX-Injected: 1\x01\x7f&ok=\xc3\xa9"
+    status, headers, _ = _serve(app, b"GET\x00" + path + b"\x00" + query)
+    assert status == "308 PERMANENT REDIRECT"
+    assert headers["Location"] == location
+
+
 def test_atheris_run_is_bounded_and_finds_nothing(tmp_path: pathlib.Path) -> None:
     pytest.importorskip("atheris", reason="atheris is not installed (pip install atheris)")
     corpus = tmp_path / "corpus"

@@ -8,6 +8,7 @@ matching, trusted hosts, canonical redirects, and contexts pushed outside dispat
 
 from __future__ import annotations
 
+import re
 import sys
 import typing as t
 from itertools import chain
@@ -21,6 +22,12 @@ from .routing import BuildError, Map, RequestRedirect, Rule
 if t.TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .wrappers import Request, Response
+
+_unsafe_query_bytes = re.compile("[\x00-\x1f\x7f-\xff]")
+
+
+def _percent(m: re.Match[str]) -> str:
+    return f"%{ord(m.group()):02X}"
 
 
 class Routing:
@@ -61,7 +68,10 @@ class Routing:
     def _complete_redirect(self, e: RequestRedirect, request: Request) -> RequestRedirect:
         # The router knows only the path; the redirect goes to the full canonical URL.
         if "://" not in e.new_url:
-            qs = request.query_string.decode("latin-1")
+            # The query string's raw bytes are kept: control characters (a CR or LF a server
+            # let through) and bytes beyond ASCII are percent-encoded as they are, since a
+            # Location header can hold neither.
+            qs = _unsafe_query_bytes.sub(_percent, request.query_string.decode("latin-1"))
             root = quote(request.root_path, safe="!$&'()*+,/:;=@%")
             url = f"{request.scheme}://{request.host}{root}{e.new_url}"
             e.new_url = f"{url}?{qs}" if qs else url

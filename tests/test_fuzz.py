@@ -174,6 +174,17 @@ def test_routing_redirect_keeps_a_query_with_control_characters(path: bytes, loc
     assert headers["Location"] == location
 
 
+def test_accept_parameter_without_a_name_is_served() -> None:
+    # Found by the fuzzer: "*=1" parses to an empty parameter name, and writing the accept
+    # entry back raised IndexError (as Werkzeug's dump_options_header does).
+    app = kolba.Kolba("accept_empty_key")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    app.add_url_rule("/", "index", lambda: str(kolba.request.accept_mimetypes))
+    status, _, body = _serve(app, b"GET\x00/\x00\x00Accept: text/html;*=1, en;*=%zz")
+    assert status == "200 OK"
+    assert body == b"text/html; =1,en; =%zz"
+
+
 def test_atheris_run_is_bounded_and_finds_nothing(tmp_path: pathlib.Path) -> None:
     pytest.importorskip("atheris", reason="atheris is not installed (pip install atheris)")
     corpus = tmp_path / "corpus"

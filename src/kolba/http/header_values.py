@@ -105,7 +105,7 @@ def dump_options_header(header: str | None, options: Mapping[str, Any]) -> str:
     for key, value in options.items():
         if value is None:
             continue
-        if key[-1] == "*":
+        if key.endswith("*"):  # not key[-1]: "a;*=1" parses to an empty key (Werkzeug: a 500)
             segments.append(f"{key}={value}")
         else:
             segments.append(f"{key}={quote_header_value(value)}")

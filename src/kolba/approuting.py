@@ -8,7 +8,6 @@ matching, trusted hosts, canonical redirects, and contexts pushed outside dispat
 
 from __future__ import annotations
 
-import re
 import sys
 import typing as t
 from itertools import chain
@@ -17,17 +16,16 @@ from urllib.parse import quote
 from .globals import _cv_ctx
 from .hooks import split_blueprint_path
 from .http.exceptions import HTTPException
+from .http.urls import url_quote
 from .routing import BuildError, Map, RequestRedirect, Rule
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .wrappers import Request, Response
 
-_unsafe_query_bytes = re.compile("[\x00-\x1f\x7f-\xff]")
 
-
-def _percent(m: re.Match[str]) -> str:
-    return f"%{ord(m.group()):02X}"
+#: What a redirect's query string keeps unquoted ("%" so existing escapes stay as they are).
+_QUERY_SAFE = "%!$&'()*+,/:;=?@"
 
 
 class Routing:
@@ -68,10 +66,10 @@ class Routing:
     def _complete_redirect(self, e: RequestRedirect, request: Request) -> RequestRedirect:
         # The router knows only the path; the redirect goes to the full canonical URL.
         if "://" not in e.new_url:
-            # The query string's raw bytes are kept: control characters (a CR or LF a server
-            # let through) and bytes beyond ASCII are percent-encoded as they are, since a
-            # Location header can hold neither.
-            qs = _unsafe_query_bytes.sub(_percent, request.query_string.decode("latin-1"))
+            # The query string's raw bytes, percent-encoded as they came where a Location
+            # header cannot hold them (a CR or LF a server let through, bytes beyond ASCII),
+            # with the safe set iri_to_uri gives a query.
+            qs = url_quote(request.query_string, safe=_QUERY_SAFE)
             root = quote(request.root_path, safe="!$&'()*+,/:;=@%")
             url = f"{request.scheme}://{request.host}{root}{e.new_url}"
             e.new_url = f"{url}?{qs}" if qs else url

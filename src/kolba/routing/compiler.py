@@ -132,6 +132,8 @@ class _Writer:
         """
         slash = state.static.get("")
         ends_here = bool(state.rules) or (slash is not None and bool(slash.rules))
+        # Rules that do not insist on their exact slash form also match with a trailing slash.
+        lenient = [rule for rule in state.rules if not rule.strict_slashes]
         if ends_here:
             self.line(indent, f"if {index} >= n:")
             for rule in state.rules:
@@ -144,7 +146,7 @@ class _Writer:
                         self.line(indent + 2, "raise SlashRequired()")
                     else:
                         self.convert(rule, values, indent + 2)
-            if not state.static and not state.dynamic and not self.lenient(state):
+            if not state.static and not state.dynamic and not lenient:
                 return
             self.line(indent, "else:")
         else:
@@ -155,17 +157,11 @@ class _Writer:
         self.static(state, depth, index, segment, values, indent)
         for transition in state.dynamic:
             self.dynamic(transition, depth, index, segment, values, indent)
-        lenient = self.lenient(state)
         if lenient:
-            # Only a trailing slash is left: rules that do not insist on their exact
-            # slash form match here.
+            # Only a trailing slash is left: the lenient rules match here.
             self.line(indent, f"if not {segment} and {index} == n - 1:")
             for rule in lenient:
                 self.accept(rule, values, indent + 1)
-
-    @staticmethod
-    def lenient(state: State) -> list[Rule]:
-        return [rule for rule in state.rules if not rule.strict_slashes]
 
     def static(
         self, state: State, depth: int, index: str, segment: str, values: list[str], indent: int
@@ -195,7 +191,7 @@ class _Writer:
         values: list[str],
         indent: int,
     ) -> None:
-        content = transition.key[0]
+        content = transition.content
         if not transition.final and content in _ANY_SEGMENT:
             self.line(indent, f"if {segment}:")
             self.child(transition.state, depth, f"{index} + 1", [*values, segment], indent + 1)

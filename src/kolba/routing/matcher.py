@@ -36,9 +36,10 @@ class SlashRequired(Exception):
 class Transition:
     """A dynamic edge: the part's regex, compiled, and the state it leads to."""
 
-    __slots__ = ("final", "key", "names", "pattern", "state", "suffixed", "weight")
+    __slots__ = ("content", "final", "key", "names", "pattern", "state", "suffixed", "weight")
 
     def __init__(self, part: RulePart, state: State) -> None:
+        self.content = part.content
         self.final = part.final
         self.suffixed = part.suffixed
         self.weight: Weight = part.weight

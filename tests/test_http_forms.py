@@ -10,6 +10,8 @@ import typing as t
 
 import pytest
 import werkzeug.formparser
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from kolba.http.datastructures import FileStorage, ImmutableMultiDict
 from kolba.http.exceptions import BadRequest, ClientDisconnected, RequestEntityTooLarge
@@ -636,3 +638,71 @@ def test_multipart_mutated_bodies_only_raise_http_errors() -> None:
             outcomes["ok"] += 1
 
     assert outcomes["ok"] > 100 and outcomes["4xx"] > 100
+
+
+# ---------------------------------------------------------------------------------
+# Content-Disposition of a part: the one-regex fast path gives the full parser's answer
+
+
+def _full_disposition(value: str) -> tuple[str, str | None]:
+    from kolba.http.forms import _header_options
+
+    params = _header_options(value)
+    filename = params.get(b"filename")
+    name = params.get(b"name", b"").decode("utf-8", "replace")
+    return name, None if filename is None else filename.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'form-data; name="note"',
+        'form-data; name="file"; filename="photo.jpg"',
+        'form-data; name=""; filename=""',
+        'form-data; name="a;b"; filename="c;d=e.txt"',
+        'form-data; name="J\u00fcrgen \u2603"; filename="t\u00e9st \ufffd.txt"',
+        'form-data; name=" spaced "; filename=" x "',
+        'form-data; name="q\\"uote"; filename="back\\\\slash"',
+        'form-data; name="back\\\\slash"',
+        'form-data; name="f"; filename="C:\\\\Users\\\\me\\\\a.txt"',
+        'form-data; name="f"; filename="C:\\Users\\me\\a.txt"',
+        'form-data; name="f"; filename*=UTF-8\'\'%C3%A9.txt; filename="e.txt"',
+        'form-data; name="f"; filename="e.txt"; filename*=UTF-8\'\'%C3%A9.txt',
+        "form-data; name=unquoted; filename=bare.txt",
+        'Form-Data; NAME="f"; FileName="a.txt"',
+        'form-data;name="f";filename="a.txt"',
+        'form-data;  name="f" ;\tfilename="a.txt"',
+        'form-data; filename="a.txt"; name="f"',
+        'form-data; name="f"; name="g"',
+        'attachment; name="f"',
+        'form-data; name="f"; filename="a.txt"; size=3',
+        'form-data; name="unclosed',
+        "form-data",
+    ],
+)
+def test_part_disposition_fast_path_matches_full_parser(value: str) -> None:
+    from kolba.http.forms import _disposition
+
+    assert _disposition(value) == _full_disposition(value)
+
+
+_DISPOSITION_TEXT = st.text(
+    st.sampled_from(list('ab"\\;= \t:\u00e9\u2603/%*'))
+    | st.characters(codec="utf-8", exclude_characters="\r\n\0"),
+    max_size=12,
+)
+
+
+@given(name=_DISPOSITION_TEXT, filename=st.none() | _DISPOSITION_TEXT)
+def test_part_disposition_fast_path_matches_full_parser_on_any_text(
+    name: str, filename: str | None
+) -> None:
+    from kolba.http.forms import _disposition
+
+    value = f'form-data; name="{name}"'
+    if filename is not None:
+        value += f'; filename="{filename}"'
+    assume("\r" not in value and "\n" not in value and "\0" not in value)
+    value = value.strip()
+
+    assert _disposition(value) == _full_disposition(value)

@@ -209,7 +209,7 @@ def main() -> None:
     # Imported by name: atheris ships no type stubs and is absent where it has no wheel.
     atheris: t.Any = importlib.import_module("atheris")
 
-    with atheris.instrument_imports(include=["kolba", "python_multipart"]):
+    with atheris.instrument_imports(include=["kolba", "multipart"]):
         import kolba  # noqa: F401
         import kolba.http.forms  # noqa: F401
 

@@ -1,6 +1,6 @@
 """Request body form parsing: urlencoded bodies and streaming ``multipart/form-data``.
 
-Multipart parsing is done by python-multipart's callback parser, fed in
+Multipart parsing is done by multipart's sans-IO push parser, fed in
 fixed-size chunks, so memory stays bounded whatever the body looks like: field
 values are capped by ``max_form_memory_size`` and file parts go straight to
 the container from ``stream_factory``.
@@ -8,17 +8,16 @@ the container from ``stream_factory``.
 
 from __future__ import annotations
 
-import logging
 import re
 import tempfile
 import typing as t
 from collections.abc import Callable
 
-from python_multipart.exceptions import FormParserError
-from python_multipart.multipart import MultipartParser, parse_options_header
+from multipart import MultipartError, PushMultipartParser  # type: ignore[import-untyped]
 
 from .datastructures import FileStorage, Headers, ImmutableMultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
+from .header_values import parse_options_header
 from .urls import url_decode
 
 __all__ = ["default_stream_factory", "parse_form_data"]
@@ -27,21 +26,17 @@ StreamFactory = Callable[[int | None, str | None, str | None, int | None], t.IO[
 
 _CHUNK_SIZE = 64 * 1024
 
-# RFC 2046 allows 70 characters; python-multipart refuses more than 256. Allow
-# some slack over the RFC for odd clients without going near the parser's limit.
+# RFC 2046 allows 70 characters. Allow some slack over the RFC for odd clients.
 _MAX_BOUNDARY = 200
 _BOUNDARY_RE = re.compile(r"[0-9A-Za-z'()+_,\-./:=? ]*[0-9A-Za-z'()+_,\-./:=?]")
 
+# A part's header block: at most this many header lines, each at most this many bytes. RFC 7578
+# parts carry three at most; a form never needs more than a few hundred bytes for one.
+_MAX_PART_HEADERS = 8
+_MAX_PART_HEADER = 4096 + 128
+
 # Charsets a part may declare for its text; anything else is read as UTF-8.
 _PART_CHARSETS = frozenset({"ascii", "us-ascii", "utf-8", "iso-8859-1"})
-
-
-# python-multipart logs a warning for every malformed body it sees. Bad client
-# input is answered with a 400, not logged, so parsers get a logger that drops it.
-_quiet_logger = logging.getLogger("kolba.http.forms.multipart")
-_quiet_logger.addHandler(logging.NullHandler())
-_quiet_logger.propagate = False
-_quiet_logger.setLevel(logging.CRITICAL + 1)
 
 
 class _Readable(t.Protocol):
@@ -148,196 +143,79 @@ def _parse_urlencoded(
     return form
 
 
-class _MultipartCollector:
-    """Turns python-multipart's callbacks into fields and :class:`FileStorage` objects."""
+class _Part:
+    """One part's headers as Kolba reads them, made by the parser when a header block ends.
 
-    __slots__ = (
-        "content_length",
-        "containers",
-        "done",
-        "fields",
-        "files",
-        "header_field",
-        "header_value",
-        "headers",
-        "first",
-        "max_memory",
-        "max_parts",
-        "parts",
-        "stream_factory",
-        "name",
-        "filename",
-        "container",
-        "buffer",
-        "size",
-        "zero_copy",
-    )
+    ``bytes_received`` and ``complete`` are the two attributes the parser keeps up to date on
+    the segment objects it yields; everything else is Kolba's.
+    """
 
-    def __init__(
-        self,
-        content_length: int | None,
-        max_memory: int | None,
-        max_parts: int | None,
-        stream_factory: StreamFactory,
-    ) -> None:
-        self.content_length = content_length
-        self.max_memory = max_memory
-        self.max_parts = max_parts
-        self.stream_factory = stream_factory
-        # The default container (a SpooledTemporaryFile) copies what it is given, so it can
-        # take a memoryview; a custom one may expect bytes.
-        self.zero_copy = stream_factory is default_stream_factory
-        self.fields: list[tuple[str, str]] = []
-        self.files: list[tuple[str, FileStorage]] = []
-        self.containers: list[t.IO[bytes]] = []
-        self.parts = 0
-        self.done = False
-        self.headers: list[tuple[str, str]] = []
-        # The first value of each header, by lower-case name: a repeated header does not
-        # replace the first one.
-        self.first: dict[str, str] = {}
-        self.header_field = b""
-        self.header_value = b""
-        self.name = ""
-        self.filename: str | None = None
-        self.container: t.IO[bytes] | None = None
-        self.buffer = bytearray()
-        self.size = 0
+    __slots__ = ("headers", "name", "filename", "content_type", "bytes_received", "complete")
 
-    def on_part_begin(self) -> None:
-        self.parts += 1
+    def __init__(self, headerlist: list[tuple[str, str]]) -> None:
+        self.bytes_received = 0
+        self.complete = False
+        headers = []
+        first: dict[str, str] = {}
 
-        if self.max_parts is not None and self.parts > self.max_parts:
-            raise RequestEntityTooLarge()
+        for name, raw in headerlist:
+            # The parser decoded the header block as latin-1 so no byte can fail; the text is
+            # UTF-8, as browsers send it, and undecodable bytes become U+FFFD.
+            value = raw.encode("latin-1").decode("utf-8", "replace").strip()
 
-        self.headers = []
-        self.first = {}
-        self.container = None
-        self.size = 0
+            # The parser splits lines on CRLF only; a bare CR, LF or NUL left inside a value
+            # could not be stored in Headers and is never sent by a real client.
+            if "\n" in value or "\r" in value or "\0" in value:
+                raise BadRequest("Malformed multipart/form-data part header.")
 
-    # PERF: a header name or value nearly always arrives in one callback; concatenating
-    # onto b"" returns the slice itself, so that case copies nothing more.
-    def on_header_field(self, data: bytes, start: int, end: int) -> None:
-        self.header_field += data[start:end]
+            headers.append((name, value))
+            first.setdefault(name.lower(), value)
 
-    def on_header_value(self, data: bytes, start: int, end: int) -> None:
-        self.header_value += data[start:end]
-
-    def on_header_end(self) -> None:
-        name = self.header_field.decode("utf-8", "replace").strip()
-        value = self.header_value.decode("utf-8", "replace").strip()
-        self.header_field = self.header_value = b""
-
-        # The parser lets a bare LF or NUL through inside a value; such a header
-        # could not be stored in Headers and is never sent by a real client.
-        if "\n" in value or "\r" in value or "\0" in value:
-            raise BadRequest("Malformed multipart/form-data part header.")
-
-        self.headers.append((name, value))
-        self.first.setdefault(name.lower(), value)
-
-    def on_headers_finished(self) -> None:
-        first = self.first
         disposition = first.get("content-disposition")
 
         if disposition is None:
             raise BadRequest("Multipart part is missing a Content-Disposition header.")
 
-        name, filename = _disposition(disposition)
-        self.name = name
+        self.headers = headers
+        self.name, self.filename = _disposition(disposition)
+        self.content_type = first.get("content-type")
 
-        # Werkzeug semantics: any filename attribute, even empty, makes a file part.
-        if filename is not None:
-            self.filename = filename
-            self.container = self.stream_factory(
-                self.content_length,
-                first.get("content-type"),
-                filename,
-                _part_length(first.get("content-length")),
-            )
-            self.containers.append(self.container)
-        else:
-            self.filename = None
-            self.buffer = bytearray()
 
-    def on_part_data(self, data: bytes, start: int, end: int) -> None:
-        if self.container is not None:
-            if self.zero_copy:
-                # PERF: slicing bytes copies the chunk once more before the container copies
-                # it again; for a 100 KB upload that copy was a tenth of the request.
-                self.container.write(memoryview(data)[start:end])
-            else:
-                self.container.write(data[start:end])
-            return
+class _Parser(PushMultipartParser):  # type: ignore[misc]
+    """multipart's push parser, yielding Kolba's :class:`_Part` for each header block."""
 
-        self.size += end - start
-
-        if self.max_memory is not None and self.size > self.max_memory:
-            raise RequestEntityTooLarge()
-
-        self.buffer += data[start:end]
-
-    def on_part_end(self) -> None:
-        container = self.container
-
-        if container is not None:
-            container.seek(0)
-            # PERF: the parser checked the names are tokens and on_header_end refused
-            # CR, LF and NUL in values, so the list needs no second check or copy.
-            headers = Headers._from_trusted(self.headers)
-            self.files.append(
-                (self.name, FileStorage(container, self.filename, self.name, headers=headers))
-            )
-            self.container = None
-        else:
-            self.fields.append((self.name, self.buffer.decode(self._charset(), "replace")))
-
-    def _charset(self) -> str:
-        content_type = self.first.get("content-type")
-
-        if content_type:
-            charset = _header_options(content_type).get(b"charset", b"")
-            name = charset.decode("latin-1").lower()
-
-            if name in _PART_CHARSETS:
-                return name
-
-        return "utf-8"
-
-    def on_end(self) -> None:
-        self.done = True
+    def _create_segment(self, headerlist: list[tuple[str, str]]) -> t.Any:
+        # multipart documents this hook for subclasses. Its own segment refuses a
+        # disposition other than form-data and reads names differently from Werkzeug.
+        return _Part(headerlist)
 
 
 # The Content-Disposition every browser and HTTP library sends: a name, maybe a filename,
-# both quoted, with no backslash or quote inside. Anything else takes the full parser.
-_PLAIN_DISPOSITION = re.compile(r'form-data; name="([^"\\]*)"(?:; filename="([^"\\]*)")?')
+# both quoted, with no backslash, quote or percent sign inside. Anything else takes the full
+# parser.
+_PLAIN_DISPOSITION = re.compile(r'form-data; name="([^"\\%]*)"(?:; filename="([^"\\%]*)")?')
 
 
 def _disposition(value: str) -> tuple[str, str | None]:
-    """Give a part's field name and file name (``None`` for a plain field)."""
-    # PERF: python-multipart's option parser cost more than the rest of the part's
-    # handling; the common form is read with one regex match, with the same result.
+    """Give a part's field name and file name (``None`` for a plain field), as Werkzeug does."""
+    # PERF: the common form is read with one regex match, with the full parser's result.
     match = _PLAIN_DISPOSITION.fullmatch(value)
 
     if match is not None:
         return match[1], match[2]
 
-    params = _header_options(value)
-    filename = params.get(b"filename")
-    return (
-        params.get(b"name", b"").decode("utf-8", "replace"),
-        None if filename is None else filename.decode("utf-8", "replace"),
-    )
+    params = parse_options_header(value)[1]
+    return params.get("name", ""), params.get("filename")
 
 
-def _header_options(value: str) -> dict[bytes, bytes]:
-    """Parse a part header's parameters.
+def _part_charset(content_type: str | None) -> str:
+    if content_type:
+        name = parse_options_header(content_type)[1].get("charset", "").lower()
 
-    python-multipart's parser works on latin-1; feeding it the UTF-8 bytes as
-    latin-1 text makes any character safe and lets UTF-8 file names come back
-    intact when the values are decoded as UTF-8.
-    """
-    return parse_options_header(value.encode("utf-8").decode("latin-1"))[1]
+        if name in _PART_CHARSETS:
+            return name
+
+    return "utf-8"
 
 
 def _part_length(value: str | None) -> int | None:
@@ -365,25 +243,24 @@ def _parse_multipart(
     if len(boundary) > _MAX_BOUNDARY or _BOUNDARY_RE.fullmatch(boundary) is None:
         raise BadRequest("Invalid boundary in multipart/form-data content type.")
 
-    collector = _MultipartCollector(content_length, max_memory, max_parts, stream_factory)
-    parser = MultipartParser(
-        boundary.encode("ascii"),
-        {
-            "on_part_begin": collector.on_part_begin,
-            "on_part_data": collector.on_part_data,
-            "on_part_end": collector.on_part_end,
-            "on_header_field": collector.on_header_field,
-            "on_header_value": collector.on_header_value,
-            "on_header_end": collector.on_header_end,
-            "on_headers_finished": collector.on_headers_finished,
-            "on_end": collector.on_end,
-        },
+    parser = _Parser(
+        boundary,
+        max_header_size=_MAX_PART_HEADER,
+        max_header_count=_MAX_PART_HEADERS,
+        header_charset="latin-1",
     )
-    parser.logger = _quiet_logger
+    parse = parser.parse
     read = stream.read
-    write = parser.write
     delimiter = b"--" + boundary.encode("ascii")
     preamble: bytes | None = b""
+    fields: list[tuple[str, str]] = []
+    files: list[tuple[str, FileStorage]] = []
+    containers: list[t.IO[bytes]] = []
+    container: t.IO[bytes] | None = None
+    part: _Part | None = None
+    buffer = bytearray()
+    parts = 0
+    received = 0
 
     try:
         while True:
@@ -392,9 +269,11 @@ def _parse_multipart(
             if not chunk:
                 break
 
+            received += len(chunk)
+
             if preamble is not None:
-                # python-multipart rejects a preamble (text before the first
-                # boundary, allowed by RFC 2046); skip it here, within one chunk.
+                # Text before the first boundary (allowed by RFC 2046) is skipped here, within
+                # one chunk, so junk cannot be streamed at the parser without end.
                 preamble += chunk
                 start = _find_first_delimiter(preamble, delimiter)
 
@@ -407,22 +286,85 @@ def _parse_multipart(
                 chunk = preamble[start:]
                 preamble = None
 
-            write(chunk)
+            # PERF: one loop over the parser's events; a part's data arrives as bytes
+            # between its _Part and a None.
+            for event in parse(chunk):
+                if event.__class__ is bytes:
+                    if container is not None:
+                        container.write(event)
+                        continue
+
+                    buffer += event
+
+                    if max_memory is not None and len(buffer) > max_memory:
+                        raise RequestEntityTooLarge()
+                elif event is None:
+                    assert part is not None
+
+                    if container is not None:
+                        container.seek(0)
+                        # PERF: names were checked by the parser and values by _Part, so the
+                        # list needs no second check or copy.
+                        headers = Headers._from_trusted(part.headers)
+                        upload = FileStorage(container, part.filename, part.name, headers=headers)
+                        files.append((part.name, upload))
+                        container = None
+                    else:
+                        fields.append(
+                            (part.name, buffer.decode(_part_charset(part.content_type), "replace"))
+                        )
+                else:
+                    part = event
+                    assert part is not None
+                    parts += 1
+
+                    if max_parts is not None and parts > max_parts:
+                        raise RequestEntityTooLarge()
+
+                    # Werkzeug semantics: any filename attribute, even empty, makes a file part.
+                    if part.filename is not None:
+                        container = stream_factory(
+                            content_length,
+                            part.content_type,
+                            part.filename,
+                            _part_length(_first(part.headers, "content-length")),
+                        )
+                        containers.append(container)
+                    else:
+                        buffer = bytearray()
+
+            # PERF: the stream stops at the declared length; once that much has arrived,
+            # another read could only return b"".
+            if content_length is not None and received >= content_length:
+                break
 
         if preamble == b"":
             # An empty body is an empty form, as with Werkzeug.
             return ImmutableMultiDict(), ImmutableMultiDict()
 
-        if not collector.done:
+        if preamble is not None:
             raise BadRequest("Unexpected end of multipart/form-data body.")
-    except FormParserError as e:
-        _close_all(collector.containers)
+
+        try:
+            parser.close()
+        except MultipartError:
+            raise BadRequest("Unexpected end of multipart/form-data body.") from None
+    except MultipartError as e:
+        _close_all(containers)
         raise BadRequest("Malformed multipart/form-data body.") from e
     except BaseException:
-        _close_all(collector.containers)
+        _close_all(containers)
         raise
 
-    return ImmutableMultiDict(collector.fields), ImmutableMultiDict(collector.files)
+    return ImmutableMultiDict(fields), ImmutableMultiDict(files)
+
+
+def _first(headers: list[tuple[str, str]], name: str) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+
+    return None
 
 
 def _find_first_delimiter(data: bytes, delimiter: bytes) -> int:

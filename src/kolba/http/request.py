@@ -48,7 +48,7 @@ _url_query_safe = "!$&'()*+,/:;=?@%"
 
 _FORM_MIMETYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
-# PERF: set on first form parse. Importing .forms loads python-multipart, which many apps never
+# PERF: set on first form parse. Importing .forms loads multipart, which many apps never
 # need; an import statement inside the method would instead cost every form request.
 _parse_form_data: t.Any = None
 

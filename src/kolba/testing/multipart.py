@@ -95,7 +95,8 @@ def _encode_parts(
     """Encode form fields then files the way Werkzeug's ``MultipartEncoder`` does.
 
     NOTE: Werkzeug omits the CRLF before the next delimiter when a part is empty, which
-    python-multipart cannot parse; here every part body is followed by CRLF, as RFC 7578 says.
+    strict parsers (multipart, python-multipart) refuse; here every part body is followed by
+    CRLF, as RFC 7578 says.
     """
     delim = b"\r\n--" + boundary.encode("latin-1")
     out = BytesIO()

@@ -663,15 +663,8 @@ def call(app: WSGIApp, environ: Environ) -> tuple[str, Headers, bytes]:
     return captured[0][0], captured[0][1], body
 
 
-def requests_per_second(
-    app: WSGIApp, new_environ: Callable[[], Environ], seconds: float, repeats: int
-) -> float:
-    """Best-of-``repeats`` rate, each repeat sized to last about ``seconds``.
-
-    The best run is reported because on a shared machine noise only ever slows a run down.
-    """
-    # PERF: the timed loop is written out inline (no call() helper, no status capture) so the
-    # harness adds as little as possible to what is measured.
+def loop_size(app: WSGIApp, new_environ: Callable[[], Environ], seconds: float) -> int:
+    """Warm the app up, then find how many requests take about ``seconds``."""
     start_response = _start_response
     for _ in range(200):  # warm-up: caches, lazy imports, the JIT-free interpreter's inline caches
         result = app(new_environ(), start_response)
@@ -679,28 +672,26 @@ def requests_per_second(
         if hasattr(result, "close"):
             result.close()
     count = 100
-    while True:  # calibrate the loop size
-        began = time.perf_counter()
-        for _ in range(count):
-            result = app(new_environ(), start_response)
-            b"".join(result)
-            if hasattr(result, "close"):
-                result.close()
-        elapsed = time.perf_counter() - began
+    while True:
+        elapsed = timed_loop(app, new_environ, count)
         if elapsed >= seconds / 4:
             break
         count *= 2
-    count = max(1, int(count * seconds / elapsed))
-    best = float("inf")
-    for _ in range(repeats):
-        began = time.perf_counter()
-        for _ in range(count):
-            result = app(new_environ(), start_response)
-            b"".join(result)
-            if hasattr(result, "close"):
-                result.close()
-        best = min(best, time.perf_counter() - began)
-    return count / best
+    return max(1, int(count * seconds / elapsed))
+
+
+def timed_loop(app: WSGIApp, new_environ: Callable[[], Environ], count: int) -> float:
+    """Seconds that ``count`` requests take."""
+    # PERF: the timed loop is written out inline (no call() helper, no status capture) so the
+    # harness adds as little as possible to what is measured.
+    start_response = _start_response
+    began = time.perf_counter()
+    for _ in range(count):
+        result = app(new_environ(), start_response)
+        b"".join(result)
+        if hasattr(result, "close"):
+            result.close()
+    return time.perf_counter() - began
 
 
 def calls_per_request(app: WSGIApp, new_environ: Callable[[], Environ]) -> int:
@@ -726,11 +717,17 @@ RATIOS = [("kolba/flask", "kolba", "flask"), ("kolba/falcon", "kolba", "falcon")
 def run_scenarios(
     apps: dict[str, WSGIApp], scenarios: list[Scenario], seconds: float, repeats: int
 ) -> tuple[Rates, list[str], list[str]]:
-    """Check then time every scenario on every app; return the rates, broken and skipped."""
+    """Check then time every scenario on every app; return the rates, broken and skipped.
+
+    The repeats of one scenario are interleaved (Kolba, Flask, ..., then Kolba again), and the
+    best run of each framework counts: on a shared machine noise only ever slows a run down,
+    and a slow spell then hits every framework's rounds alike instead of one framework's.
+    """
     rates: Rates = {}
     broken: list[str] = []
     skipped: list[str] = []
     for scenario in scenarios:
+        loops: dict[str, tuple[WSGIApp, Callable[[], Environ], int]] = {}
         for name, app in apps.items():
             if scenario.feature and scenario.feature not in FEATURES.get(name, ()):
                 skipped.append(f"{name} / {scenario.name}: no {scenario.feature} feature")
@@ -743,7 +740,13 @@ def run_scenarios(
             except Exception as exc:
                 broken.append(f"{name} / {scenario.name}: {type(exc).__name__}: {exc}")
                 continue
-            rates[name, scenario.name] = requests_per_second(app, new_environ, seconds, repeats)
+            loops[name] = (app, new_environ, loop_size(app, new_environ, seconds))
+        best = dict.fromkeys(loops, float("inf"))
+        for _ in range(repeats):
+            for name, (app, new_environ, count) in loops.items():
+                best[name] = min(best[name], timed_loop(app, new_environ, count) / count)
+        for name, per_request in best.items():
+            rates[name, scenario.name] = 1 / per_request
     return rates, broken, skipped
 
 

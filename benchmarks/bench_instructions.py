@@ -6,7 +6,7 @@ scenario of ``bench_inprocess.py`` (and its routing scenarios at 20 and 200 rout
 with ``--routing-sizes 20 200 2000``), this runs a child Python under ``valgrind
 --tool=callgrind`` twice, once making N requests per scenario and once 3N, each after building
 the app, checking its answer and warming it up, and reports ``(I(3N) - I(N)) / 2N``. The loop
-is ``bench_inprocess.requests_per_second``'s: a fresh environ per request, the body drained,
+is ``bench_inprocess.timed_loop``'s: a fresh environ per request, the body drained,
 ``close`` called; the collector is off during it.
 
 I is what callgrind counted over the loop alone: the child calls ``os.getppid()`` just before
@@ -125,7 +125,7 @@ def child(framework: str, runs: list[tuple[str, int]]) -> int:
             print(f"broken\t{name}\t{type(exc).__name__}: {exc}", flush=True)
             count = 0
             new_environ = make_environ_factory(scenario)
-        # PERF: the loops below are requests_per_second's, written out the same way, so the
+        # PERF: the loops below are timed_loop's, written out the same way, so the
         # instructions counted are those of the loop bench_inprocess times.
         start_response = _start_response
         for _ in range(WARMUP if count else 0):

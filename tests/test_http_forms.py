@@ -323,6 +323,8 @@ MULTIPART = "multipart/form-data"
         _multipart(_field("a%22b", b"1"), _file("g", "C:\\Users\\me\\a%22.txt", b"y")),
         _multipart(_part("Content-Disposition: form-data; name=unquoted; filename=bare.txt", b"z")),
         _multipart(_part('content-disposition: attachment; name="kind"', b"any type")),
+        # A header folded over two lines (obsolete, but Werkzeug joins it) is joined.
+        _multipart(_part('Content-Disposition: form-data;\r\n name="folded"', b"1")),
     ],
 )
 def test_multipart_matches_werkzeug(body: bytes) -> None:
@@ -469,6 +471,13 @@ def test_multipart_invalid_boundary(boundary: str) -> None:
         # browser sends) is refused too.
         b'--BOUNDARY\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--BOUNDARY \r\n'
         b'Content-Disposition: form-data; name="b"\r\n\r\n2\r\n--BOUNDARY--\r\n',
+        # A part's own Content-Length must be a number that matches its body.
+        _multipart(_part('Content-Disposition: form-data; name="a"\r\nContent-Length: 5', b"1")),
+        _multipart(_part('Content-Disposition: form-data; name="a"\r\nContent-Length: x', b"1")),
+        # Part header names are letters, digits, "-" and "_".
+        _multipart(_part('Content-Disposition: form-data; name="a"\r\nX.Odd: 1', b"1")),
+        # At most 8 header lines a part.
+        _multipart(_part('Content-Disposition: form-data; name="a"' + "\r\nX-A: 1" * 8, b"1")),
     ],
 )
 def test_multipart_malformed_is_bad_request(body: bytes) -> None:

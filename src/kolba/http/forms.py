@@ -150,7 +150,15 @@ class _Part:
     the segment objects it yields; everything else is Kolba's.
     """
 
-    __slots__ = ("headers", "name", "filename", "content_type", "bytes_received", "complete")
+    __slots__ = (
+        "headers",
+        "name",
+        "filename",
+        "content_type",
+        "content_length",
+        "bytes_received",
+        "complete",
+    )
 
     def __init__(self, headerlist: list[tuple[str, str]]) -> None:
         self.bytes_received = 0
@@ -179,6 +187,7 @@ class _Part:
         self.headers = headers
         self.name, self.filename = _disposition(disposition)
         self.content_type = first.get("content-type")
+        self.content_length = _part_length(first.get("content-length"))
 
 
 class _Parser(PushMultipartParser):  # type: ignore[misc]
@@ -294,10 +303,10 @@ def _parse_multipart(
                         container.write(event)
                         continue
 
-                    buffer += event
-
-                    if max_memory is not None and len(buffer) > max_memory:
+                    if max_memory is not None and len(buffer) + len(event) > max_memory:
                         raise RequestEntityTooLarge()
+
+                    buffer += event
                 elif event is None:
                     assert part is not None
 
@@ -327,7 +336,7 @@ def _parse_multipart(
                             content_length,
                             part.content_type,
                             part.filename,
-                            _part_length(_first(part.headers, "content-length")),
+                            part.content_length,
                         )
                         containers.append(container)
                     else:
@@ -357,14 +366,6 @@ def _parse_multipart(
         raise
 
     return ImmutableMultiDict(fields), ImmutableMultiDict(files)
-
-
-def _first(headers: list[tuple[str, str]], name: str) -> str | None:
-    for key, value in headers:
-        if key.lower() == name:
-            return value
-
-    return None
 
 
 def _find_first_delimiter(data: bytes, delimiter: bytes) -> int:

@@ -324,7 +324,6 @@ def _parse_multipart(
                         )
                 else:
                     part = event
-                    assert part is not None
                     parts += 1
 
                     if max_parts is not None and parts > max_parts:
